@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore;
+using PerfCI.Data.Entities;
+
+namespace PerfCI.Data;
+
+/// <summary>The unit of work for everything PerfCI stores. Configuration lives in one class per entity.</summary>
+public sealed class PerfCiDbContext(DbContextOptions<PerfCiDbContext> options) : DbContext(options)
+{
+    public DbSet<Repository> Repositories => Set<Repository>();
+    public DbSet<Commit> Commits => Set<Commit>();
+    public DbSet<PullRequest> PullRequests => Set<PullRequest>();
+    public DbSet<Runner> Runners => Set<Runner>();
+    public DbSet<RegistrationToken> RegistrationTokens => Set<RegistrationToken>();
+    public DbSet<Suite> Suites => Set<Suite>();
+    public DbSet<Run> Runs => Set<Run>();
+    public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<JobLogChunk> JobLogChunks => Set<JobLogChunk>();
+    public DbSet<JobResult> JobResults => Set<JobResult>();
+    public DbSet<Series> Series => Set<Series>();
+    public DbSet<Measurement> Measurements => Set<Measurement>();
+    public DbSet<ChangePoint> ChangePoints => Set<ChangePoint>();
+    public DbSet<AlertGroup> AlertGroups => Set<AlertGroup>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<Bisect> Bisects => Set<Bisect>();
+    public DbSet<BisectStep> BisectSteps => Set<BisectStep>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(PerfCiDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every timestamp is an instant; PostgreSQL keeps it as timestamptz.
+        configurationBuilder.Properties<DateTimeOffset>().HaveColumnType("timestamptz");
+    }
+}
