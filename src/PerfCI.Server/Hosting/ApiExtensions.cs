@@ -1,0 +1,28 @@
+using Scalar.AspNetCore;
+
+namespace PerfCI.Server.Hosting;
+
+/// <summary>What every HTTP API shares: problem-details errors and the OpenAPI document with its browsable UI.</summary>
+public static class ApiExtensions
+{
+    public static IHostApplicationBuilder AddPerfCiApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "PerfCI API";
+            document.Info.Description = "Runners, results, repositories and analysis of PerfCI.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static WebApplication UsePerfCiApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/api/docs", options => options.WithTitle("PerfCI API"));
+        return app;
+    }
+}

@@ -1,0 +1,59 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Npgsql;
+using PerfCI.Server.Runners;
+
+namespace PerfCI.Server.Jobs;
+
+public static class JobsExtensions
+{
+    public static IHostApplicationBuilder AddPerfCiJobs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<HangfireTelemetry>();
+        builder.Services.AddHangfire((sp, configuration) => configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseFilter(sp.GetRequiredService<HangfireTelemetry>())
+            .UsePostgreSqlStorage(
+                storage => storage.UseConnectionFactory(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>())),
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    // LISTEN/NOTIFY wakes a worker when a job is enqueued; polling is only the fallback.
+                    EnableLongPolling = true,
+                    QueuePollInterval = TimeSpan.FromSeconds(5),
+                }));
+        builder.Services.AddHangfireServer((sp, server) =>
+        {
+            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value;
+            server.WorkerCount = options.WorkerCount;
+            server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+        });
+        builder.Services.AddTransient<RunnerPresenceJob>();
+        return builder;
+    }
+
+    public static WebApplication MapPerfCiJobs(this WebApplication app)
+    {
+        // Until accounts exist (the dashboard issue) the Hangfire dashboard is open to local requests only.
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            DashboardTitle = "PerfCI jobs",
+        });
+
+        // Recurring jobs are registered once at start under stable ids; re-registering updates them.
+        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+        recurring.AddOrUpdate<RunnerPresenceJob>(RunnerPresenceJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
+        return app;
+    }
+
+    private sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory
+    {
+        public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
+    }
+}

@@ -1,0 +1,33 @@
+using PerfCI.Server.Dashboard;
+using PerfCI.Server.Database;
+using PerfCI.Server.Hosting;
+using PerfCI.Server.Jobs;
+using PerfCI.Server.Repositories;
+using PerfCI.Server.Runners;
+
+return await ServerCommandLine.InvokeAsync(args, ServeAsync);
+
+static async Task<int> ServeAsync(string[] args, CancellationToken cancellationToken)
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults();
+    builder.AddPerfCiDatabase();
+    builder.AddPerfCiJobs();
+    builder.AddPerfCiApi();
+    builder.AddPerfCiDashboard();
+
+    await using var app = builder.Build();
+    await app.Services.MigrateDatabaseAsync(cancellationToken);
+
+    app.UsePerfCiApi();
+    app.MapDefaultEndpoints();
+    app.MapRepositoriesApi();
+    app.MapRunnersApi();
+    app.MapPerfCiJobs();
+    app.MapPerfCiDashboard();
+
+    await app.RunAsync();
+    return ExitCodes.Success;
+}
+
+public partial class Program;

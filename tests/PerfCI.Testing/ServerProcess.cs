@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace PerfCI.Testing;
+
+/// <summary>
+/// The real <c>perfci</c> server as a child process (<c>dotnet perfci.dll</c>), for what only a
+/// process shows: exit codes, stderr, signals, files left in the working directory.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the server; <paramref name="environment"/> entries with a null value are removed.</summary>
+    public static ServerProcess Start(
+        IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet",
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(RepositoryPaths.ServerAssembly);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        // Nothing of the test process's own database settings leaks into the child.
+        start.Environment.Remove("ConnectionStrings__PerfCI");
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+        {
+            if (value is null)
+                start.Environment.Remove(key);
+            else
+                start.Environment[key] = value;
+        }
+        return new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start the server."));
+    }
+
+    /// <summary>Runs to exit (or kills it after <paramref name="timeout"/>) and returns the process for its exit code and output.</summary>
+    public static async Task<ServerProcess> RunToExitAsync(
+        IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, TimeSpan timeout)
+    {
+        var server = Start(arguments, environment, workingDirectory);
+        await server.WaitForExitAsync(timeout);
+        return server;
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The server did not exit within {timeout}. Output:\n{Output}");
+        }
+        // The asynchronous readers may still hold the last lines.
+        _process.WaitForExit();
+    }
+
+    /// <summary>Polls <paramref name="url"/> until it answers 200, or fails with the server's output.</summary>
+    public async Task WaitForOkAsync(Uri url, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The server exited with {_process.ExitCode}. Output:\n{Output}");
+            try
+            {
+                using var response = await http.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Listening but slow to answer while it starts.
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{url} did not answer 200 within {timeout}. Output:\n{Output}");
+    }
+
+    /// <summary>Asks the server to stop the way systemd or docker would (SIGTERM).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace PerfCI.Ui;
+
+public static class PerfCiUiExtensions
+{
+    /// <summary>Razor components with interactive server rendering and MudBlazor's services.</summary>
+    public static IServiceCollection AddPerfCiUi(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        return services;
+    }
+
+    /// <summary>Serves the dashboard at the site root; the host maps its APIs beside it.</summary>
+    public static WebApplication MapPerfCiUi(this WebApplication app)
+    {
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
