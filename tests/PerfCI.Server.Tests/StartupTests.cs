@@ -1,0 +1,156 @@
+using System.Net;
+using Npgsql;
+using PerfCI.Data.Postgres;
+using PerfCI.Testing;
+
+namespace PerfCI.Server.Tests;
+
+/// <summary>The real server process: what a user sees at the command line when things are right and wrong.</summary>
+public sealed class StartupTests
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Start_WithAnUnreachableDatabase_SaysSoInOneLine_AndExits2()
+    {
+        using var workdir = new TempDirectory();
+        var port = FreePort.Next(); // nothing listens there
+
+        await using var server = await ServerProcess.RunToExitAsync(
+            [], new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__PerfCI"] = $"Host=127.0.0.1;Port={port};Database=perfci;Username=perfci;Password=x",
+                ["Database__StartupTimeout"] = "00:00:02",
+            },
+            workdir.Path, ExitTimeout);
+
+        Assert.Equal(2, server.ExitCode);
+        var error = SingleErrorLine(server.Output);
+        Assert.Contains($"cannot reach the database at 127.0.0.1:{port}/perfci", error, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings__PerfCI", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAMalformedConnectionString_NamesTheSetting_AndExits2()
+    {
+        using var workdir = new TempDirectory();
+
+        await using var server = await ServerProcess.RunToExitAsync(
+            [], new Dictionary<string, string?> { ["ConnectionStrings__PerfCI"] = "Host=127.0.0.1;Bogus Key=1" },
+            workdir.Path, ExitTimeout);
+
+        Assert.Equal(2, server.ExitCode);
+        var error = SingleErrorLine(server.Output);
+        Assert.Contains("ConnectionStrings:PerfCI is not a valid PostgreSQL connection string", error, StringComparison.Ordinal);
+        Assert.Contains("bogus key", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Start_WithoutPostgresBinaries_SaysHowToInstallOrConfigure_AndExits2()
+    {
+        using var workdir = new TempDirectory();
+        using var empty = new TempDirectory();
+
+        await using var server = await ServerProcess.RunToExitAsync(
+            [], new Dictionary<string, string?>
+            {
+                ["PATH"] = "/usr/bin:/bin",
+                ["Database__PostgresSearchPaths__0"] = empty.Path,
+            },
+            workdir.Path, ExitTimeout);
+
+        Assert.Equal(2, server.ExitCode);
+        Assert.Equal($"perfci: {LocalPostgresCluster.NotFoundMessage}", SingleErrorLine(server.Output));
+        Assert.False(Directory.Exists(Path.Combine(workdir.Path, ".perfci", "postgres", "data", "base")));
+    }
+
+    [Fact]
+    public async Task Migrate_AppliesTheSchema_AndASecondRunIsANoOp()
+    {
+        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync(nameof(Migrate_AppliesTheSchema_AndASecondRunIsANoOp));
+        using var workdir = new TempDirectory();
+        var environment = new Dictionary<string, string?> { ["ConnectionStrings__PerfCI"] = connectionString };
+
+        await using var first = await ServerProcess.RunToExitAsync(["migrate"], environment, workdir.Path, ExitTimeout);
+        var tablesAfterFirst = await CountTablesAsync(connectionString);
+        await using var second = await ServerProcess.RunToExitAsync(["migrate"], environment, workdir.Path, ExitTimeout);
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.Contains("schema is up to date", second.Output, StringComparison.Ordinal);
+        Assert.True(tablesAfterFirst >= 18, $"{tablesAfterFirst} tables");
+        Assert.Equal(tablesAfterFirst, await CountTablesAsync(connectionString));
+    }
+
+    [Fact]
+    public async Task Serve_WithNoConnectionString_RunsItsOwnPostgres_UnderTheWorkingDirectory_AndStopsItOnExit()
+    {
+        using var workdir = new TempDirectory();
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string?> { ["Urls"] = $"http://127.0.0.1:{port}" };
+
+        await using (var server = ServerProcess.Start([], environment, workdir.Path))
+        {
+            await server.WaitForOkAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), TimeSpan.FromSeconds(90));
+            using var http = new HttpClient();
+            var home = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"), TestContext.Current.CancellationToken);
+            Assert.Contains("<title>PerfCI</title>", home, StringComparison.Ordinal);
+            Assert.Contains("data-testid=\"empty-state\"", home, StringComparison.Ordinal);
+            // The Hangfire dashboard answers local requests (accounts come with the dashboard issue).
+            var hangfire = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire"), TestContext.Current.CancellationToken);
+            Assert.Contains("PerfCI jobs", hangfire, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(workdir.Path, ".perfci", "postgres", "data", "postmaster.pid")));
+
+            server.Terminate();
+            await server.WaitForExitAsync(ExitTimeout);
+            Assert.True(server.ExitCode == 0, server.Output);
+        }
+
+        Assert.False(File.Exists(Path.Combine(workdir.Path, ".perfci", "postgres", "data", "postmaster.pid")),
+            "The embedded PostgreSQL is still running after the server stopped.");
+
+        // Second start: the same cluster and data, no new initdb, the schema already there.
+        await using var again = ServerProcess.Start([], environment, workdir.Path);
+        await again.WaitForOkAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), TimeSpan.FromSeconds(90));
+        again.Terminate();
+        await again.WaitForExitAsync(ExitTimeout);
+        Assert.Equal(0, again.ExitCode);
+    }
+
+    [Fact]
+    public async Task HealthReady_Returns503_WhileTheDatabaseIsDown_And200WhenItIsBack()
+    {
+        using var workdir = new TempDirectory();
+        await using var cluster = await LocalPostgresCluster.StartAsync(Path.Combine(workdir.Path, "pg"), durable: false,
+            cancellationToken: TestContext.Current.CancellationToken);
+        await cluster.CreateDatabaseIfMissingAsync("perfci", cancellationToken: TestContext.Current.CancellationToken);
+        await using var server = new PerfCiServerFactory(cluster.ConnectionString("perfci"));
+        using var client = server.CreateClient();
+        using (var up = await client.GetAsync("/health/ready", TestContext.Current.CancellationToken))
+            Assert.Equal(HttpStatusCode.OK, up.StatusCode);
+
+        await cluster.StopAsync();
+        using var down = await client.GetAsync("/health/ready", TestContext.Current.CancellationToken);
+        using var live = await client.GetAsync("/health/live", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    private static string SingleErrorLine(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("perfci:", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count == 1, $"Expected one 'perfci:' line, got:\n{output}");
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        return lines[0];
+    }
+
+    private static async Task<long> CountTablesAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
