@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Net;
+using PerfCI.Bench.Simulator;
+
+namespace PerfCI.Bench;
+
+/// <summary>The <c>perfci-bench</c> command line.</summary>
+public static class BenchCommandLine
+{
+    public const int ExitBadInput = 2;
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("perfci-bench: benchmark OpenAI-compatible LLM serving engines, or simulate one.");
+        root.Subcommands.Add(Simulate());
+        return root;
+    }
+
+    private static Command Simulate()
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 8000 };
+        var host = new Option<string>("--host") { Description = "Address to listen on (0.0.0.0 in a container).", DefaultValueFactory = _ => "127.0.0.1" };
+        var config = new Option<FileInfo?>("--config") { Description = "Engine model as JSON (latencies, batch capacity, jitter, failures). Default: an instant engine." };
+        var command = new Command("simulate", "Serve an OpenAI-compatible streaming engine whose latencies follow a model; no GPU needed.")
+        {
+            port, host, config,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            EngineModel model;
+            try
+            {
+                model = parse.GetValue(config) is { } file ? EngineModel.Load(file.FullName) : new EngineModel();
+            }
+            catch (EngineModelException e)
+            {
+                await error.WriteLineAsync($"perfci-bench: {e.Message}");
+                return ExitBadInput;
+            }
+            if (!IPAddress.TryParse(parse.GetValue(host), out var address))
+            {
+                await error.WriteLineAsync($"perfci-bench: --host: not an IP address: '{parse.GetValue(host)}'");
+                return ExitBadInput;
+            }
+            await using var app = SimulatorServer.Build(model, address, parse.GetValue(port));
+            await app.StartAsync(ct);
+            await parse.InvocationConfiguration.Output.WriteLineAsync(
+                $"perfci-bench: simulated engine '{model.Model}' on http://{address}:{parse.GetValue(port)} (OpenAI-compatible; /health, /v1/completions, /v1/chat/completions)");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: stop serving.
+            }
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace PerfCI.Bench.Simulator;
+
+/// <summary>Something the engine tells one request: tokens generated, the end, or an error.</summary>
+public readonly record struct EngineEvent(int Tokens, bool Final, string? Error);
+
+/// <summary>
+/// The scheduler of the simulated engine: one thread running steps against a monotonic clock, with
+/// absolute deadlines so that step times do not drift. See <see cref="EngineModel"/> for the model.
+/// </summary>
+public sealed class SimulatedEngine : IDisposable
+{
+    private readonly EngineModel _model;
+    private readonly ConcurrentQueue<Sequence> _waiting = new();
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private readonly Random _random;
+
+    public SimulatedEngine(EngineModel model)
+    {
+        _model = model;
+        _random = new Random(model.Seed);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "perfci-sim-scheduler", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+    }
+
+    public EngineModel Model => _model;
+
+    /// <summary>Queues a request; its events arrive on the returned reader in order.</summary>
+    public ChannelReader<EngineEvent> Submit(int promptTokens, int outputTokens, CancellationToken aborted)
+    {
+        var channel = Channel.CreateUnbounded<EngineEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var sequence = new Sequence(promptTokens, Math.Max(1, outputTokens), channel.Writer, aborted);
+        _waiting.Enqueue(sequence);
+        _wake.Set();
+        return channel.Reader;
+    }
+
+    private void Loop()
+    {
+        var running = new List<Sequence>(_model.MaxBatch);
+        var admittedPrompts = new List<int>();
+        var stepStart = Stopwatch.GetTimestamp();
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            if (running.Count == 0 && _waiting.IsEmpty)
+            {
+                _wake.Reset();
+                if (_waiting.IsEmpty)
+                {
+                    try
+                    {
+                        _wake.Wait(token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+                stepStart = Stopwatch.GetTimestamp();
+            }
+
+            admittedPrompts.Clear();
+            while (running.Count < _model.MaxBatch && _waiting.TryDequeue(out var next))
+            {
+                if (next.Aborted.IsCancellationRequested)
+                {
+                    next.Writer.TryComplete();
+                    continue;
+                }
+                if (_model.FailureRate > 0 && _random.NextDouble() < _model.FailureRate)
+                    next.FailAtToken = 1 + _random.Next(next.OutputTokens);
+                running.Add(next);
+                admittedPrompts.Add(next.PromptTokens);
+            }
+            if (running.Count == 0)
+                continue;
+
+            var stepMs = _model.StepMs(running.Count, admittedPrompts) * JitterFactor();
+            var deadline = stepStart + (long)(stepMs * Stopwatch.Frequency / 1000.0);
+            WaitUntil(deadline);
+            // The next step starts where this one was due to end, unless we are already late
+            // (then from now, so a stall is not paid back with a burst of short steps).
+            var now = Stopwatch.GetTimestamp();
+            stepStart = now - deadline > Stopwatch.Frequency / 1000 ? now : deadline;
+
+            Emit(running);
+        }
+    }
+
+    private void Emit(List<Sequence> running)
+    {
+        for (var i = running.Count - 1; i >= 0; i--)
+        {
+            var sequence = running[i];
+            if (sequence.Aborted.IsCancellationRequested)
+            {
+                sequence.Writer.TryComplete();
+                running.RemoveAt(i);
+                continue;
+            }
+            sequence.Generated++;
+            sequence.Pending++;
+            if (sequence.Generated == sequence.FailAtToken)
+            {
+                sequence.Writer.TryWrite(new EngineEvent(0, true, "simulated engine failure"));
+                sequence.Writer.TryComplete();
+                running.RemoveAt(i);
+            }
+            else if (sequence.Generated >= sequence.OutputTokens)
+            {
+                sequence.Writer.TryWrite(new EngineEvent(sequence.Pending, true, null));
+                sequence.Writer.TryComplete();
+                running.RemoveAt(i);
+            }
+            else if (sequence.Pending >= _model.TokensPerEvent)
+            {
+                sequence.Writer.TryWrite(new EngineEvent(sequence.Pending, false, null));
+                sequence.Pending = 0;
+            }
+        }
+    }
+
+    private double JitterFactor()
+    {
+        if (_model.Jitter <= 0)
+            return 1;
+        // Box-Muller: one standard normal sample from two uniforms.
+        var u1 = 1.0 - _random.NextDouble();
+        var u2 = _random.NextDouble();
+        var normal = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+        return Math.Max(0, 1 + _model.Jitter * normal);
+    }
+
+    /// <summary>Sleeps most of the way, then spins: Thread.Sleep alone is only good to about a millisecond.</summary>
+    private static void WaitUntil(long deadline)
+    {
+        var spinThreshold = Stopwatch.Frequency / 500; // 2 ms
+        while (true)
+        {
+            var remaining = deadline - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+                return;
+            if (remaining > spinThreshold)
+                Thread.Sleep(1);
+            else
+                Thread.SpinWait(20);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join();
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    private sealed class Sequence(int promptTokens, int outputTokens, ChannelWriter<EngineEvent> writer, CancellationToken aborted)
+    {
+        public int PromptTokens { get; } = promptTokens;
+        public int OutputTokens { get; } = outputTokens;
+        public ChannelWriter<EngineEvent> Writer { get; } = writer;
+        public CancellationToken Aborted { get; } = aborted;
+        public int Generated { get; set; }
+        public int Pending { get; set; }
+        public int FailAtToken { get; set; } = -1;
+    }
+}

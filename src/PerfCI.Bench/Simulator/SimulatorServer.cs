@@ -1,0 +1,234 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace PerfCI.Bench.Simulator;
+
+/// <summary>
+/// An OpenAI-compatible server over <see cref="SimulatedEngine"/>: <c>/v1/completions</c> and
+/// <c>/v1/chat/completions</c> (streaming and not), <c>/v1/models</c>, <c>/health</c>.
+/// A token is a whitespace-separated word, so prompt lengths are exact.
+/// </summary>
+public static class SimulatorServer
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+
+    public static WebApplication Build(EngineModel model, IPAddress address, int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(address, port);
+            kestrel.Limits.MaxConcurrentConnections = null;
+            kestrel.Limits.MaxRequestBodySize = 256 * 1024 * 1024; // long contexts
+        });
+        builder.Services.AddSingleton(new SimulatedEngine(model));
+        var app = builder.Build();
+
+        var startedAt = Stopwatch.GetTimestamp();
+        app.MapGet("/health", () =>
+            Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds >= model.StartupDelayMs
+                ? Results.Text("ok")
+                : Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/v1/models", () => Results.Json(new
+        {
+            @object = "list",
+            data = new[] { new { id = model.Model, @object = "model", owned_by = "perfci" } },
+        }));
+        app.MapPost("/v1/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, chat: false));
+        app.MapPost("/v1/chat/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, chat: true));
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext context, SimulatedEngine engine, bool chat)
+    {
+        CompletionRequest request;
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            request = CompletionRequest.Parse(body.RootElement, chat, engine.Model);
+        }
+        catch (JsonException e)
+        {
+            await WriteErrorAsync(context, $"The body is not valid JSON: {e.Message}", null);
+            return;
+        }
+        catch (InvalidRequestException e)
+        {
+            await WriteErrorAsync(context, e.Message, e.Param);
+            return;
+        }
+
+        var outputTokens = engine.Model.OutputTokensCap is { } cap ? Math.Min(cap, request.MaxTokens) : request.MaxTokens;
+        var events = engine.Submit(request.PromptTokens, outputTokens, context.RequestAborted);
+        var id = $"{(chat ? "chatcmpl" : "cmpl")}-{Guid.NewGuid():N}";
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        if (request.Stream)
+            await StreamAsync(context, events, request, id, created, chat, engine.Model);
+        else
+            await RespondWholeAsync(context, events, request, id, created, chat, engine.Model);
+    }
+
+    private static async Task StreamAsync(
+        HttpContext context, System.Threading.Channels.ChannelReader<EngineEvent> events, CompletionRequest request,
+        string id, long created, bool chat, EngineModel model)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        var writer = response.BodyWriter;
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        var generated = 0;
+        try
+        {
+            if (chat)
+            {
+                // Like vLLM and OpenAI: a role-only first chunk that carries no token.
+                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: true, text: "", finish: null));
+                await writer.FlushAsync(context.RequestAborted);
+            }
+            await foreach (var e in events.ReadAllAsync(context.RequestAborted))
+            {
+                if (e.Error is { } error)
+                {
+                    WriteEvent(writer, buffer, json =>
+                    {
+                        json.WriteStartObject();
+                        json.WriteStartObject("error");
+                        json.WriteString("message", error);
+                        json.WriteString("type", "server_error");
+                        json.WriteNumber("code", 500);
+                        json.WriteEndObject();
+                        json.WriteEndObject();
+                    });
+                    await writer.FlushAsync(context.RequestAborted);
+                    return; // no [DONE]: the stream ends on the error
+                }
+                var text = Tokens(generated, e.Tokens);
+                generated += e.Tokens;
+                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: false, text, e.Final ? "length" : null));
+                if (e.Final && request.IncludeUsage && !model.OmitUsage)
+                    WriteEvent(writer, buffer, json => WriteUsageChunk(json, id, created, model.Model, chat, request.PromptTokens, generated));
+                await writer.FlushAsync(context.RequestAborted);
+            }
+            await writer.WriteAsync(Done, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; the engine drops the sequence at its next step.
+        }
+    }
+
+    private static async Task RespondWholeAsync(
+        HttpContext context, System.Threading.Channels.ChannelReader<EngineEvent> events, CompletionRequest request,
+        string id, long created, bool chat, EngineModel model)
+    {
+        var generated = 0;
+        await foreach (var e in events.ReadAllAsync(context.RequestAborted))
+        {
+            if (e.Error is { } error)
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsJsonAsync(new { error = new { message = error, type = "server_error", code = 500 } });
+                return;
+            }
+            generated += e.Tokens;
+        }
+        var text = Tokens(0, generated);
+        object choice = chat
+            ? new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "length" }
+            : new { index = 0, text, finish_reason = "length" };
+        await context.Response.WriteAsJsonAsync(new
+        {
+            id,
+            @object = chat ? "chat.completion" : "text_completion",
+            created,
+            model = model.Model,
+            choices = new[] { choice },
+            usage = new { prompt_tokens = request.PromptTokens, completion_tokens = generated, total_tokens = request.PromptTokens + generated },
+        });
+    }
+
+    private static void WriteChunk(Utf8JsonWriter json, string id, long created, string model, bool chat, bool role, string text, string? finish)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", id);
+        json.WriteString("object", chat ? "chat.completion.chunk" : "text_completion");
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+        json.WriteStartArray("choices");
+        json.WriteStartObject();
+        json.WriteNumber("index", 0);
+        if (chat)
+        {
+            json.WriteStartObject("delta");
+            if (role)
+                json.WriteString("role", "assistant");
+            json.WriteString("content", text);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteString("text", text);
+        }
+        if (finish is null)
+            json.WriteNull("finish_reason");
+        else
+            json.WriteString("finish_reason", finish);
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteUsageChunk(Utf8JsonWriter json, string id, long created, string model, bool chat, int prompt, int completion)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", id);
+        json.WriteString("object", chat ? "chat.completion.chunk" : "text_completion");
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+        json.WriteStartArray("choices");
+        json.WriteEndArray();
+        json.WriteStartObject("usage");
+        json.WriteNumber("prompt_tokens", prompt);
+        json.WriteNumber("completion_tokens", completion);
+        json.WriteNumber("total_tokens", prompt + completion);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteEvent(System.IO.Pipelines.PipeWriter writer, ArrayBufferWriter<byte> buffer, Action<Utf8JsonWriter> write)
+    {
+        buffer.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(buffer))
+            write(json);
+        writer.Write(DataPrefix);
+        writer.Write(buffer.WrittenSpan);
+        writer.Write(EventEnd);
+    }
+
+    private static string Tokens(int start, int count)
+    {
+        var builder = new StringBuilder(count * 4);
+        for (var i = 0; i < count; i++)
+            builder.Append(" t").Append((start + i) % 10);
+        return builder.ToString();
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, string message, string? param)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await context.Response.WriteAsJsonAsync(new { error = new { message, type = "invalid_request_error", param, code = (string?)null } });
+    }
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using PerfCI.Runner;
+
+return await RunnerCommandLine.Build().Parse(args).InvokeAsync();
