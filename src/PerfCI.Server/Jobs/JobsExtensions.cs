@@ -33,6 +33,9 @@ public static class JobsExtensions
             server.WorkerCount = options.WorkerCount;
             server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
         });
+        builder.Services.AddOptions<RunnersOptions>().BindConfiguration(RunnersOptions.SectionName)
+            .Validate(o => o.OfflineAfter > TimeSpan.FromSeconds(30), "Runners:OfflineAfter must be longer than the runners' 30 s long-poll.")
+            .ValidateOnStart();
         builder.Services.AddTransient<RunnerPresenceJob>();
         return builder;
     }
