@@ -41,6 +41,20 @@ public sealed class LocalPostgresClusterTests
         Assert.Equal(PostgresErrorCodes.InvalidPassword, refused.SqlState);
     }
 
+    [Fact]
+    public async Task StartAsync_RefusesASecondOwner_AndLeavesTheFirstRunning()
+    {
+        using var temp = new TempDirectory();
+        var root = Path.Combine(temp.Path, "pg");
+        await using var first = await LocalPostgresCluster.StartAsync(root, durable: false, cancellationToken: TestContext.Current.CancellationToken);
+
+        var refused = await Assert.ThrowsAsync<LocalPostgresException>(() =>
+            LocalPostgresCluster.StartAsync(root, durable: false, cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Contains($"Another PerfCI process (pid {Environment.ProcessId})", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await ScalarAsync(first.ConnectionString(), "SELECT 1"));
+    }
+
     private static string CreateFakeBin(string directory)
     {
         Directory.CreateDirectory(directory);

@@ -65,6 +65,24 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Start_OnAnAddressInUse_EndsWithOneClearLine_AndExits2()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(nameof(Start_OnAnAddressInUse_EndsWithOneClearLine_AndExits2));
+        using var workdir = new TempDirectory();
+        using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        await using var server = await ServerProcess.RunToExitAsync(
+            [], new Dictionary<string, string?> { ["ConnectionStrings__PerfCI"] = connectionString, ["Urls"] = $"http://127.0.0.1:{port}" },
+            workdir.Path, ExitTimeout);
+
+        Assert.Equal(2, server.ExitCode);
+        var last = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        Assert.StartsWith($"perfci: cannot listen: Failed to bind to address http://127.0.0.1:{port}", last, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Migrate_AppliesTheSchema_AndASecondRunIsANoOp()
     {
         var connectionString = await TestPostgres.CreateEmptyDatabaseAsync(nameof(Migrate_AppliesTheSchema_AndASecondRunIsANoOp));

@@ -19,13 +19,15 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     private readonly string _binDirectory;
     private readonly string _dataDirectory;
     private readonly string? _runAsUser;
+    private readonly FileStream _ownerLock;
     private int _stopped;
 
-    private LocalPostgresCluster(string binDirectory, string dataDirectory, string? runAsUser, int port, string password)
+    private LocalPostgresCluster(string binDirectory, string dataDirectory, string? runAsUser, FileStream ownerLock, int port, string password)
     {
         _binDirectory = binDirectory;
         _dataDirectory = dataDirectory;
         _runAsUser = runAsUser;
+        _ownerLock = ownerLock;
         Port = port;
         Password = password;
     }
@@ -67,30 +69,60 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         // unprivileged account instead.
         var runAsUser = Environment.IsPrivilegedProcess ? FindUnprivilegedUser() : null;
 
-        if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
-            await InitializeAsync(binDirectory, rootDirectory, dataDirectory, passwordFile, runAsUser, durable, cancellationToken);
-
-        var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim();
-        await StopIfRunningAsync(binDirectory, dataDirectory, runAsUser, cancellationToken);
-
-        // A free port can be taken between our probe and the server's bind; try a few.
-        LocalPostgresException? lastError = null;
-        for (var attempt = 0; attempt < 3; attempt++)
+        // One owner at a time: a second PerfCI process on the same directory must not stop the
+        // first one's server. The lock dies with its process, so a crash leaves nothing to clean.
+        var ownerLock = AcquireOwnerLock(rootDirectory);
+        try
         {
-            var port = FreePort();
-            var cluster = new LocalPostgresCluster(binDirectory, dataDirectory, runAsUser, port, password);
-            try
+            if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+                await InitializeAsync(binDirectory, rootDirectory, dataDirectory, passwordFile, runAsUser, durable, cancellationToken);
+
+            var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim();
+            await StopIfRunningAsync(binDirectory, dataDirectory, runAsUser, cancellationToken);
+
+            // A free port can be taken between our probe and the server's bind; try a few.
+            LocalPostgresException? lastError = null;
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                await cluster.PgCtlAsync(["start", "-D", dataDirectory, "-w", "-t", "60", "-s",
-                    "-l", Path.Combine(dataDirectory, "server.log"), "-o", $"-p {port}"], cancellationToken);
-                return cluster;
+                var port = FreePort();
+                var cluster = new LocalPostgresCluster(binDirectory, dataDirectory, runAsUser, ownerLock, port, password);
+                try
+                {
+                    await cluster.PgCtlAsync(["start", "-D", dataDirectory, "-w", "-t", "60", "-s",
+                        "-l", Path.Combine(dataDirectory, "server.log"), "-o", $"-p {port}"], cancellationToken);
+                    return cluster;
+                }
+                catch (LocalPostgresException e)
+                {
+                    lastError = e;
+                }
             }
-            catch (LocalPostgresException e)
-            {
-                lastError = e;
-            }
+            throw new LocalPostgresException($"PostgreSQL in {dataDirectory} did not start: {lastError?.Message} (see {Path.Combine(dataDirectory, "server.log")})");
         }
-        throw new LocalPostgresException($"PostgreSQL in {dataDirectory} did not start: {lastError?.Message} (see {Path.Combine(dataDirectory, "server.log")})");
+        catch
+        {
+            await ownerLock.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static FileStream AcquireOwnerLock(string rootDirectory)
+    {
+        var pidFile = Path.Combine(rootDirectory, "owner.pid");
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) on Unix.
+            var stream = new FileStream(Path.Combine(rootDirectory, "owner.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            File.WriteAllText(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            return stream;
+        }
+        catch (IOException)
+        {
+            var owner = File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "?";
+            throw new LocalPostgresException(
+                $"Another PerfCI process (pid {owner}) is using the PostgreSQL cluster in {rootDirectory}. " +
+                "Stop it, or give this one its own Database__LocalDirectory or ConnectionStrings__PerfCI.");
+        }
     }
 
     public async Task CreateDatabaseIfMissingAsync(string database, string? template = null, CancellationToken cancellationToken = default)
@@ -115,7 +147,14 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) == 1)
             return;
         NpgsqlConnection.ClearAllPools();
-        await PgCtlAsync(["stop", "-D", _dataDirectory, "-m", "fast", "-w", "-s"], CancellationToken.None);
+        try
+        {
+            await PgCtlAsync(["stop", "-D", _dataDirectory, "-m", "fast", "-w", "-s"], CancellationToken.None);
+        }
+        finally
+        {
+            await _ownerLock.DisposeAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

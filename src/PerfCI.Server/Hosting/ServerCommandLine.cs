@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PerfCI.Data.Postgres;
@@ -61,6 +62,8 @@ public static class ServerCommandLine
         OptionsValidationException e => "invalid configuration: " + string.Join("; ", e.Failures),
         LocalPostgresException e => e.Message,
         DatabaseUnavailableException e => e.Message,
+        IOException { InnerException: AddressInUseException } e =>
+            $"cannot listen: {e.Message} Stop the other process or choose another address with --urls (e.g. --urls http://127.0.0.1:5081).",
         AggregateException { InnerExceptions.Count: 1 } e => Describe(e.InnerExceptions[0]),
         _ when exception.InnerException is { } inner => Describe(inner),
         _ => null,
