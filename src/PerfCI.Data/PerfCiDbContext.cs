@@ -1,10 +1,11 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using PerfCI.Data.Entities;
 
 namespace PerfCI.Data;
 
 /// <summary>The unit of work for everything PerfCI stores. Configuration lives in one class per entity.</summary>
-public sealed class PerfCiDbContext(DbContextOptions<PerfCiDbContext> options) : DbContext(options)
+public sealed class PerfCiDbContext(DbContextOptions<PerfCiDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Repository> Repositories => Set<Repository>();
     public DbSet<Commit> Commits => Set<Commit>();
@@ -24,6 +25,9 @@ public sealed class PerfCiDbContext(DbContextOptions<PerfCiDbContext> options) :
     public DbSet<Bisect> Bisects => Set<Bisect>();
     public DbSet<BisectStep> BisectSteps => Set<BisectStep>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    /// <summary>ASP.NET Core data-protection keys, shared by every server instance (antiforgery, dashboard circuits).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

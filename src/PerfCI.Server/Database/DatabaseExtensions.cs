@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -20,6 +21,8 @@ public static class DatabaseExtensions
         services.AddSingleton(sp => PerfCiDatabase.CreateDataSource(sp.GetRequiredService<DatabaseConnection>().ConnectionString));
         services.AddDbContextFactory<PerfCiDbContext>((sp, options) =>
             options.UsePerfCi(sp.GetRequiredService<NpgsqlDataSource>()));
+        // Keys in the database, so that any instance behind a load balancer can serve any circuit.
+        services.AddDataProtection().SetApplicationName("PerfCI").PersistKeysToDbContext<PerfCiDbContext>();
         return builder;
     }
 

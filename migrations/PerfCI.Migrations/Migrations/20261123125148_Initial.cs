@@ -28,6 +28,20 @@ namespace PerfCI.Migrations.Migrations
                 .Annotation("Npgsql:Enum:runner_state", "busy,idle,offline,revoked");
 
             migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    friendly_name = table.Column<string>(type: "text", nullable: true),
+                    xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_protection_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "repositories",
                 columns: table => new
                 {
@@ -976,6 +990,9 @@ namespace PerfCI.Migrations.Migrations
 
             migrationBuilder.DropTable(
                 name: "bisect_steps");
+
+            migrationBuilder.DropTable(
+                name: "data_protection_keys");
 
             migrationBuilder.DropTable(
                 name: "job_log_chunks");
