@@ -12,6 +12,7 @@ public static class BenchCommandLine
     public static RootCommand Build()
     {
         var root = new RootCommand("perfci-bench: benchmark OpenAI-compatible LLM serving engines, or simulate one.");
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(Simulate());
         return root;
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PerfCI.Bench.Simulator;
 
 /// <summary>The parts of an OpenAI completion request that the simulated engine acts on.</summary>
-internal sealed record CompletionRequest(int PromptTokens, int MaxTokens, bool Stream, bool IncludeUsage)
+internal sealed record CompletionRequest(int PromptTokens, int MaxTokens, bool Stream, bool IncludeUsage, bool ContinuousUsage)
 {
     public static CompletionRequest Parse(JsonElement body, bool chat, EngineModel model)
     {
@@ -24,7 +24,10 @@ internal sealed record CompletionRequest(int PromptTokens, int MaxTokens, bool S
         var includeUsage = body.TryGetProperty("stream_options", out var options)
             && options.ValueKind == JsonValueKind.Object
             && options.TryGetProperty("include_usage", out var usage) && usage.ValueKind == JsonValueKind.True;
-        return new CompletionRequest(promptTokens, maxTokens, stream, includeUsage);
+        // vLLM's extension: cumulative usage on every chunk.
+        var continuousUsage = includeUsage
+            && options.TryGetProperty("continuous_usage_stats", out var continuous) && continuous.ValueKind == JsonValueKind.True;
+        return new CompletionRequest(promptTokens, maxTokens, stream, includeUsage, continuousUsage);
     }
 
     private static int CountPrompt(JsonElement body)

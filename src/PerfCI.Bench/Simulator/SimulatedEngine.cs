@@ -31,10 +31,16 @@ public sealed class SimulatedEngine : IDisposable
     public EngineModel Model => _model;
 
     /// <summary>Queues a request; its events arrive on the returned reader in order.</summary>
-    public ChannelReader<EngineEvent> Submit(int promptTokens, int outputTokens, CancellationToken aborted)
+    /// <param name="arrivedTimestamp">When the request reached the server (Stopwatch ticks): an idle engine
+    /// starts its step from then, so the time spent reading and parsing the request is inside the model's
+    /// latency rather than added to it.</param>
+    public ChannelReader<EngineEvent> Submit(int promptTokens, int outputTokens, CancellationToken aborted, long arrivedTimestamp = 0)
     {
         var channel = Channel.CreateUnbounded<EngineEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var sequence = new Sequence(promptTokens, Math.Max(1, outputTokens), channel.Writer, aborted);
+        var sequence = new Sequence(promptTokens, Math.Max(1, outputTokens), channel.Writer, aborted)
+        {
+            Arrived = arrivedTimestamp == 0 ? Stopwatch.GetTimestamp() : arrivedTimestamp,
+        };
         _waiting.Enqueue(sequence);
         _wake.Set();
         return channel.Reader;
@@ -62,7 +68,7 @@ public sealed class SimulatedEngine : IDisposable
                         return;
                     }
                 }
-                stepStart = Stopwatch.GetTimestamp();
+                stepStart = _waiting.TryPeek(out var first) ? Math.Min(first.Arrived, Stopwatch.GetTimestamp()) : Stopwatch.GetTimestamp();
             }
 
             admittedPrompts.Clear();
@@ -170,5 +176,6 @@ public sealed class SimulatedEngine : IDisposable
         public int Generated { get; set; }
         public int Pending { get; set; }
         public int FailAtToken { get; set; } = -1;
+        public long Arrived { get; init; }
     }
 }

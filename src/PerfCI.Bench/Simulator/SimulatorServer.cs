@@ -52,6 +52,7 @@ public static class SimulatorServer
 
     private static async Task HandleAsync(HttpContext context, SimulatedEngine engine, bool chat)
     {
+        var arrived = Stopwatch.GetTimestamp();
         CompletionRequest request;
         try
         {
@@ -70,7 +71,7 @@ public static class SimulatorServer
         }
 
         var outputTokens = engine.Model.OutputTokensCap is { } cap ? Math.Min(cap, request.MaxTokens) : request.MaxTokens;
-        var events = engine.Submit(request.PromptTokens, outputTokens, context.RequestAborted);
+        var events = engine.Submit(request.PromptTokens, outputTokens, context.RequestAborted, arrived);
         var id = $"{(chat ? "chatcmpl" : "cmpl")}-{Guid.NewGuid():N}";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
@@ -95,7 +96,7 @@ public static class SimulatorServer
             if (chat)
             {
                 // Like vLLM and OpenAI: a role-only first chunk that carries no token.
-                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: true, text: "", finish: null));
+                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: true, text: "", finish: null, completionTokens: null, promptTokens: 0));
                 await writer.FlushAsync(context.RequestAborted);
             }
             await foreach (var e in events.ReadAllAsync(context.RequestAborted))
@@ -117,7 +118,8 @@ public static class SimulatorServer
                 }
                 var text = Tokens(generated, e.Tokens);
                 generated += e.Tokens;
-                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: false, text, e.Final ? "length" : null));
+                int? usage = request.ContinuousUsage && !model.OmitUsage ? generated : null;
+                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: false, text, e.Final ? "length" : null, usage, request.PromptTokens));
                 if (e.Final && request.IncludeUsage && !model.OmitUsage)
                     WriteEvent(writer, buffer, json => WriteUsageChunk(json, id, created, model.Model, chat, request.PromptTokens, generated));
                 await writer.FlushAsync(context.RequestAborted);
@@ -160,7 +162,9 @@ public static class SimulatorServer
         });
     }
 
-    private static void WriteChunk(Utf8JsonWriter json, string id, long created, string model, bool chat, bool role, string text, string? finish)
+    private static void WriteChunk(
+        Utf8JsonWriter json, string id, long created, string model, bool chat, bool role, string text, string? finish,
+        int? completionTokens, int promptTokens)
     {
         json.WriteStartObject();
         json.WriteString("id", id);
@@ -188,6 +192,14 @@ public static class SimulatorServer
             json.WriteString("finish_reason", finish);
         json.WriteEndObject();
         json.WriteEndArray();
+        if (completionTokens is { } completion)
+        {
+            json.WriteStartObject("usage");
+            json.WriteNumber("prompt_tokens", promptTokens);
+            json.WriteNumber("completion_tokens", completion);
+            json.WriteNumber("total_tokens", promptTokens + completion);
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
     }
 

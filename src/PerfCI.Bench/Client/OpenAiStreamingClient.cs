@@ -1,0 +1,246 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace PerfCI.Bench.Client;
+
+/// <summary>
+/// Streams completions from an OpenAI-compatible server and records each request's events.
+/// The connection pool has no cap below the concurrency asked for, and responses are read
+/// through a pipe with no line-length limit.
+/// </summary>
+public sealed class OpenAiStreamingClient : IDisposable
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly HttpClient _http;
+
+    public OpenAiStreamingClient(Uri baseAddress, TimeSpan requestTimeout, string? apiKey = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // .NET's default is already unlimited; said out loud because Python clients cap at 100.
+            MaxConnectionsPerServer = int.MaxValue,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+            EnableMultipleHttp2Connections = true,
+        };
+        _http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
+        if (!string.IsNullOrEmpty(apiKey))
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        RequestTimeout = requestTimeout;
+    }
+
+    public TimeSpan RequestTimeout { get; }
+
+    /// <summary>Sends one request (already serialised) and reads its stream to the end.</summary>
+    public async Task<RequestRecord> SendAsync(string path, byte[] body, RequestRecord record, MonotonicClock clock, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = Json;
+        var state = new StreamState(record);
+        record.SentMs = clock.NowMs;
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            record.HeadersMs = clock.NowMs;
+            record.HttpStatus = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = await response.Content.ReadAsStringAsync(timeout.Token);
+                return Fail(record, clock, $"HTTP {(int)response.StatusCode}: {Shorten(text)}");
+            }
+            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+            var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024));
+            var parser = new SseParser();
+            while (true)
+            {
+                var read = await pipe.ReadAsync(timeout.Token);
+                state.At = clock.NowMs; // every event in this read arrived together
+                var consumed = parser.Parse(read.Buffer, state.OnEvent);
+                if (read.IsCompleted)
+                {
+                    parser.Complete(read.Buffer.Slice(consumed), state.OnEvent);
+                    break;
+                }
+                pipe.AdvanceTo(consumed, read.Buffer.End);
+            }
+            await pipe.CompleteAsync();
+            return state.Finish(clock.NowMs);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return state.Broken(clock.NowMs, $"timed out after {RequestTimeout.TotalSeconds:0.#} s");
+        }
+        catch (HttpRequestException e)
+        {
+            return state.Broken(clock.NowMs, $"connection: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            return state.Broken(clock.NowMs, $"connection lost: {e.Message}");
+        }
+    }
+
+    private static RequestRecord Fail(RequestRecord record, MonotonicClock clock, string reason)
+    {
+        record.EndMs = clock.NowMs;
+        record.Outcome = RequestOutcome.Failed;
+        record.FailureReason = reason;
+        return record;
+    }
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>Turns the events of one stream into the request's record.</summary>
+    private sealed class StreamState
+    {
+        private readonly RequestRecord _record;
+        private int _lastCumulative;
+        private bool _done;
+
+        public StreamState(RequestRecord record)
+        {
+            _record = record;
+            OnEvent = Handle;
+        }
+
+        public double At { get; set; }
+
+        public Action<ReadOnlyMemory<byte>> OnEvent { get; }
+
+        private void Handle(ReadOnlyMemory<byte> data)
+        {
+            if (_record.Outcome == RequestOutcome.Failed)
+                return;
+            var span = data.Span;
+            if (span.SequenceEqual("[DONE]"u8))
+            {
+                _done = true;
+                return;
+            }
+            _record.DataEvents++;
+            Chunk chunk;
+            try
+            {
+                chunk = ChunkParser.Parse(span);
+            }
+            catch (JsonException e)
+            {
+                _record.Outcome = RequestOutcome.Failed;
+                _record.FailureReason = $"malformed chunk ({e.Message}): {ChunkParser.Describe(span)}";
+                return;
+            }
+            if (chunk.Error is { } error)
+            {
+                _record.Outcome = RequestOutcome.Failed;
+                _record.FailureReason = $"error event: {error}";
+                return;
+            }
+            var tokens = 0;
+            if (chunk.HasChoice && chunk.TextLength > 0)
+            {
+                if (chunk.CompletionTokens is { } cumulative)
+                {
+                    // Cumulative usage on every chunk: this event's tokens are exact.
+                    _record.PerEventUsage = true;
+                    tokens = Math.Max(0, cumulative - _lastCumulative);
+                    _lastCumulative = cumulative;
+                }
+                else
+                {
+                    tokens = 1;
+                }
+            }
+            if (tokens > 0)
+                _record.TokenEvents.Add(new TokenEvent(At, tokens));
+            if (chunk.FinishReason is { } finish)
+                _record.FinishReason = finish;
+            if (chunk.PromptTokens is { } prompt)
+                _record.UsagePromptTokens = prompt;
+            if (chunk.CompletionTokens is { } completion)
+                _record.UsageCompletionTokens = completion;
+        }
+
+        public RequestRecord Finish(double endMs)
+        {
+            _record.EndMs = endMs;
+            if (_record.Outcome == RequestOutcome.Failed)
+                return _record;
+            if (_done || _record.FinishReason is not null)
+            {
+                _record.Outcome = RequestOutcome.Completed;
+            }
+            else
+            {
+                _record.Outcome = _record.TokenEvents.Count > 0 ? RequestOutcome.Incomplete : RequestOutcome.Failed;
+                _record.FailureReason = "the stream ended before [DONE] or a finish reason (truncated)";
+            }
+            return _record;
+        }
+
+        public RequestRecord Broken(double endMs, string reason)
+        {
+            _record.EndMs = endMs;
+            _record.Outcome = _record.TokenEvents.Count > 0 ? RequestOutcome.Incomplete : RequestOutcome.Failed;
+            _record.FailureReason = reason;
+            return _record;
+        }
+    }
+}
+
+/// <summary>Builds the JSON bodies PerfCI sends.</summary>
+public static class RequestBodies
+{
+    public static byte[] Completion(string model, string prompt, int maxTokens, bool exactLength, bool continuousUsage) =>
+        Build(model, maxTokens, exactLength, continuousUsage, json => json.WriteString("prompt", prompt));
+
+    public static byte[] Chat(string model, string content, int maxTokens, bool exactLength, bool continuousUsage) =>
+        Build(model, maxTokens, exactLength, continuousUsage, json =>
+        {
+            json.WriteStartArray("messages");
+            json.WriteStartObject();
+            json.WriteString("role", "user");
+            json.WriteString("content", content);
+            json.WriteEndObject();
+            json.WriteEndArray();
+        });
+
+    private static byte[] Build(string model, int maxTokens, bool exactLength, bool continuousUsage, Action<Utf8JsonWriter> input)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", model);
+            input(json);
+            json.WriteNumber("max_tokens", maxTokens);
+            if (exactLength)
+            {
+                // vLLM and SGLang: generate exactly max_tokens; whether they did is checked afterwards.
+                json.WriteBoolean("ignore_eos", true);
+                json.WriteNumber("min_tokens", maxTokens);
+            }
+            json.WriteBoolean("stream", true);
+            json.WriteStartObject("stream_options");
+            json.WriteBoolean("include_usage", true);
+            if (continuousUsage)
+                json.WriteBoolean("continuous_usage_stats", true);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static string Describe(byte[] body) => Encoding.UTF8.GetString(body);
+}

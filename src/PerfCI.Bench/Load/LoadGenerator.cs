@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using PerfCI.Bench.Client;
+using PerfCI.Bench.Metrics;
+
+namespace PerfCI.Bench.Load;
+
+/// <summary>One trial: every measured request's record, and what the client itself achieved.</summary>
+public sealed record TrialRun(int Trial, IReadOnlyList<RequestRecord> Requests, TrialMetrics Metrics, bool Valid, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Sends a scenario's requests at its load: warm-up first (not measured), then the measured
+/// requests, once per trial. Closed loop: N workers, no semaphore between a worker and its send.
+/// Open loop: a precomputed schedule; how late each send was is measured, and a trial whose
+/// client fell behind is flagged invalid.
+/// </summary>
+public sealed class LoadGenerator(OpenAiStreamingClient client)
+{
+    /// <summary>A trial is invalid when the client sent this much later than scheduled (p99)...</summary>
+    public const double MaxScheduleDelayP99Ms = 10;
+    /// <summary>...or achieved less than this share of the asked-for request rate.</summary>
+    public const double MinAchievedRateShare = 0.95;
+
+    public async Task<TrialRun> RunTrialAsync(ScenarioSpec spec, int trial, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var seed = HashCode.Combine(spec.Workload.Seed, trial);
+        var planned = PromptFactory.Plan(spec, spec.Warmup + spec.Requests, seed);
+        var clock = MonotonicClock.Start();
+        if (spec.Warmup > 0)
+            await RunClosedAsync(spec, planned[..spec.Warmup], Math.Max(1, spec.Load.Parallelism), clock, null, cancellationToken);
+
+        var measured = planned[spec.Warmup..];
+        var notes = new List<string>();
+        var valid = true;
+        IReadOnlyList<RequestRecord> records;
+        var extra = new Dictionary<string, double>();
+        if (spec.Load.Kind == ArrivalKind.ClosedLoop)
+        {
+            records = await RunClosedAsync(spec, measured, spec.Load.Concurrency ?? 1, clock, progress, cancellationToken);
+        }
+        else
+        {
+            var (openRecords, delays, achievedRate) = await RunOpenAsync(spec, measured, seed, clock, progress, cancellationToken);
+            records = openRecords;
+            var p99 = Distribution.Of(delays)?.P99 ?? 0;
+            extra["schedule_delay_p99"] = p99;
+            extra["achieved_request_rate"] = achievedRate;
+            var target = spec.Load.RequestRate ?? 0;
+            if (p99 > MaxScheduleDelayP99Ms || achievedRate < target * MinAchievedRateShare)
+            {
+                valid = false;
+                notes.Add($"invalid: the client fell behind its schedule (schedule delay p99 {p99:0.0} ms, sent {achievedRate:0.00} of {target:0.00} req/s)");
+            }
+        }
+
+        var metrics = TrialMetrics.Compute(records, spec.Slo, spec.ExactOutputLength);
+        var values = new Dictionary<string, double>(metrics.Values);
+        foreach (var (name, value) in extra)
+            values[name] = value;
+        notes.AddRange(metrics.Notes);
+        return new TrialRun(trial, records, metrics with { Values = values }, valid, notes);
+    }
+
+    private async Task<IReadOnlyList<RequestRecord>> RunClosedAsync(
+        ScenarioSpec spec, List<PlannedRequest> requests, int concurrency, MonotonicClock clock, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var records = new RequestRecord[requests.Count];
+        var next = -1;
+        var done = 0;
+        async Task WorkerAsync()
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < requests.Count)
+            {
+                records[index] = await SendAsync(spec, requests[index], clock, cancellationToken);
+                progress?.Report(Interlocked.Increment(ref done));
+            }
+        }
+        var workers = Enumerable.Range(0, Math.Min(concurrency, requests.Count)).Select(_ => Task.Run(WorkerAsync, cancellationToken));
+        await Task.WhenAll(workers);
+        return records;
+    }
+
+    private async Task<(IReadOnlyList<RequestRecord> Records, List<double> DelaysMs, double AchievedRate)> RunOpenAsync(
+        ScenarioSpec spec, List<PlannedRequest> requests, int seed, MonotonicClock clock, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var schedule = ArrivalSchedule.Times(requests.Count, spec.Load.RequestRate!.Value, spec.Load.Burstiness, seed);
+        using var gate = spec.Load.MaxConcurrency is { } max ? new SemaphoreSlim(max) : null;
+        var records = new RequestRecord[requests.Count];
+        var delays = new ConcurrentBag<double>();
+        var tasks = new List<Task>(requests.Count);
+        var done = 0;
+        var origin = clock.NowMs;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var due = origin + schedule[i];
+            await WaitUntilAsync(clock, due, cancellationToken);
+            var index = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                // A capped open loop waits for a slot; the wait is schedule delay, never hidden.
+                if (gate is not null)
+                    await gate.WaitAsync(cancellationToken);
+                try
+                {
+                    delays.Add(clock.NowMs - due);
+                    records[index] = await SendAsync(spec, requests[index], clock, cancellationToken);
+                    progress?.Report(Interlocked.Increment(ref done));
+                }
+                finally
+                {
+                    gate?.Release();
+                }
+            }, cancellationToken));
+        }
+        await Task.WhenAll(tasks);
+        var sent = records.Select(r => r.SentMs).Order().ToList();
+        var span = (sent[^1] - sent[0]) / 1000.0;
+        var achieved = sent.Count > 1 && span > 0 ? (sent.Count - 1) / span : spec.Load.RequestRate!.Value;
+        return (records, [.. delays], achieved);
+    }
+
+    private Task<RequestRecord> SendAsync(ScenarioSpec spec, PlannedRequest request, MonotonicClock clock, CancellationToken cancellationToken) =>
+        client.SendAsync(spec.Path, request.Body,
+            new RequestRecord { Index = request.Index, PromptTokensSent = request.PromptTokens, OutputTokensRequested = request.OutputTokens },
+            clock, cancellationToken);
+
+    /// <summary>Task.Delay to within ~2 ms, then yield-spin: a millisecond-accurate schedule without a busy core.</summary>
+    private static async Task WaitUntilAsync(MonotonicClock clock, double dueMs, CancellationToken cancellationToken)
+    {
+        var remaining = dueMs - clock.NowMs;
+        if (remaining > 3)
+            await Task.Delay(TimeSpan.FromMilliseconds(remaining - 2), cancellationToken);
+        while (clock.NowMs < dueMs)
+            Thread.Yield();
+    }
+}
+
+/// <summary>Open-loop arrival times: gamma-distributed gaps with mean 1/rate (shape 1 is Poisson).</summary>
+public static class ArrivalSchedule
+{
+    public static double[] Times(int count, double ratePerSecond, double burstiness, int seed)
+    {
+        var random = new Random(seed);
+        var times = new double[count];
+        var t = 0.0;
+        var meanGapMs = 1000.0 / ratePerSecond;
+        for (var i = 0; i < count; i++)
+        {
+            times[i] = t;
+            t += Gamma(random, burstiness) * meanGapMs / burstiness;
+        }
+        return times;
+    }
+
+    /// <summary>Marsaglia-Tsang gamma sampler with scale 1.</summary>
+    private static double Gamma(Random random, double shape)
+    {
+        if (shape < 1)
+            return Gamma(random, shape + 1) * Math.Pow(random.NextDouble(), 1 / shape);
+        var d = shape - 1.0 / 3;
+        var c = 1 / Math.Sqrt(9 * d);
+        while (true)
+        {
+            double x, v;
+            do
+            {
+                x = Normal(random);
+                v = 1 + c * x;
+            }
+            while (v <= 0);
+            v = v * v * v;
+            var u = random.NextDouble();
+            if (u < 1 - 0.0331 * x * x * x * x || Math.Log(u) < 0.5 * x * x + d * (1 - v + Math.Log(v)))
+                return d * v;
+        }
+    }
+
+    private static double Normal(Random random)
+    {
+        var u1 = 1.0 - random.NextDouble();
+        var u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+}
