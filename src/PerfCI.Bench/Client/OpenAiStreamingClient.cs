@@ -68,6 +68,7 @@ public sealed class OpenAiStreamingClient : IDisposable
                 var consumed = parser.Parse(read.Buffer, state.OnEvent);
                 if (read.IsCompleted)
                 {
+                    state.AtEnd = true;
                     parser.Complete(read.Buffer.Slice(consumed), state.OnEvent);
                     break;
                 }
@@ -117,6 +118,9 @@ public sealed class OpenAiStreamingClient : IDisposable
 
         public double At { get; set; }
 
+        /// <summary>The stream has ended: an event left unterminated is a cut-off one, not a malformed one.</summary>
+        public bool AtEnd { get; set; }
+
         public Action<ReadOnlyMemory<byte>> OnEvent { get; }
 
         private void Handle(ReadOnlyMemory<byte> data)
@@ -134,6 +138,10 @@ public sealed class OpenAiStreamingClient : IDisposable
             try
             {
                 chunk = ChunkParser.Parse(span);
+            }
+            catch (JsonException) when (AtEnd)
+            {
+                return; // cut off mid-event; Finish reports the truncation
             }
             catch (JsonException e)
             {
