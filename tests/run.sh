@@ -21,8 +21,13 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test PerfCI.sln -c Release "$@" 2>&1 | tee "$log"
+# Tests that compare measured latencies with scripted truth run on their own, after the rest:
+# on a small machine other test assemblies' threads would be measured along with the engine.
+dotnet test PerfCI.sln -c Release --filter "Category!=Timing" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+dotnet test tests/PerfCI.Bench.Tests -c Release --no-build --filter "Category=Timing" "$@" 2>&1 | tee -a "$log"
+timing=${PIPESTATUS[0]}
+[ "$status" -ne 0 ] || status=$timing
 set -e
 
 # One summary line for the whole solution: "N passed, N failed, N skipped".

@@ -8,6 +8,8 @@ using PerfCI.Bench.Simulator;
 
 namespace PerfCI.Bench.Tests;
 
+[Collection(TimingCollection.Name)]
+[Trait("Category", TimingCollection.Category)]
 public sealed class SimulatedEngineTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -19,14 +21,18 @@ public sealed class SimulatedEngineTests
         await using var engine = await RunningEngine.StartAsync(model);
         await engine.StreamAsync(Prompt(10), maxTokens: 2); // JIT and connection set-up out of the way
 
-        var stream = await engine.StreamAsync(Prompt(1000), maxTokens: 20);
+        var streams = new List<StreamResult>();
+        for (var i = 0; i < 5; i++)
+            streams.Add(await engine.StreamAsync(Prompt(1000), maxTokens: 20));
+        var stream = streams[^1];
 
         // Admitted alone: first token after one step with its prefill, then one step per token.
         var expectedTtft = 6 + 0.01 * 1000 + 8 + 0.5;
-        var gaps = stream.TokenTimesMs.Zip(stream.TokenTimesMs.Skip(1), (a, b) => b - a).Order().ToList();
+        var ttft = streams.Select(s => s.TokenTimesMs[0]).Order().ElementAt(2);
+        var gaps = streams.SelectMany(s => s.TokenTimesMs.Zip(s.TokenTimesMs.Skip(1), (a, b) => b - a)).Order().ToList();
         Assert.Equal(20, stream.TokenTimesMs.Count);
-        // The lower bound is the model's truth; above it only the client's own overhead.
-        Assert.InRange(stream.TokenTimesMs[0], expectedTtft - 0.5, expectedTtft + 5);
+        // The lower bound is the model's truth; above it only the transport's own overhead.
+        Assert.InRange(ttft, expectedTtft - 0.5, expectedTtft + 5);
         Assert.InRange(gaps[gaps.Count / 2], 8.5 - 0.5, 8.5 + 0.5);
         Assert.Equal((1000, 20), (stream.PromptTokens, stream.CompletionTokens));
     }
