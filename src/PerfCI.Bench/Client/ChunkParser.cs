@@ -10,7 +10,8 @@ public readonly record struct Chunk(
     string? FinishReason,
     int? PromptTokens,
     int? CompletionTokens,
-    string? Error);
+    string? Error,
+    string? Id = null);
 
 /// <summary>
 /// Reads the few fields PerfCI needs from a completion chunk without building a DOM: the first
@@ -19,12 +20,13 @@ public readonly record struct Chunk(
 /// </summary>
 public static class ChunkParser
 {
-    public static Chunk Parse(ReadOnlySpan<byte> json)
+    /// <param name="readId">Also read the response id (done for the first chunk only: it allocates).</param>
+    public static Chunk Parse(ReadOnlySpan<byte> json, bool readId = false)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowTrailingCommas = true });
         int textLength = 0;
         var hasChoice = false;
-        string? finish = null, error = null;
+        string? finish = null, error = null, id = null;
         int? prompt = null, completion = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new JsonException("a chunk must be a JSON object");
@@ -60,6 +62,11 @@ public static class ChunkParser
                 else
                     reader.Skip();
             }
+            else if (readId && reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
             else if (reader.ValueTextEquals("error"u8))
             {
                 reader.Read();
@@ -71,7 +78,7 @@ public static class ChunkParser
                 reader.Skip();
             }
         }
-        return new Chunk(textLength, hasChoice, finish, prompt, completion, error);
+        return new Chunk(textLength, hasChoice, finish, prompt, completion, error, id);
     }
 
     private static void ReadChoice(ref Utf8JsonReader reader, ref int textLength, ref string? finish)

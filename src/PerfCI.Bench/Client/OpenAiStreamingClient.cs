@@ -109,6 +109,7 @@ public sealed class OpenAiStreamingClient : IDisposable
         private readonly RequestRecord _record;
         private int _lastCumulative;
         private bool _done;
+        private double _doneAt;
 
         public StreamState(RequestRecord record)
         {
@@ -131,13 +132,15 @@ public sealed class OpenAiStreamingClient : IDisposable
             if (span.SequenceEqual("[DONE]"u8))
             {
                 _done = true;
+                _doneAt = At;
                 return;
             }
             _record.DataEvents++;
             Chunk chunk;
             try
             {
-                chunk = ChunkParser.Parse(span);
+                chunk = ChunkParser.Parse(span, readId: _record.ResponseId is null);
+                _record.ResponseId ??= chunk.Id;
             }
             catch (JsonException) when (AtEnd)
             {
@@ -182,7 +185,8 @@ public sealed class OpenAiStreamingClient : IDisposable
 
         public RequestRecord Finish(double endMs)
         {
-            _record.EndMs = endMs;
+            // E2E ends with the end marker; the connection's own close comes a little later.
+            _record.EndMs = _done ? _doneAt : endMs;
             if (_record.Outcome == RequestOutcome.Failed)
                 return _record;
             if (_done || _record.FinishReason is not null)

@@ -21,6 +21,8 @@ public readonly record struct TokenEvent(double AtMs, int Tokens);
 public sealed class RequestRecord
 {
     public int Index { get; init; }
+    /// <summary>The server's id of the completion (the first chunk's <c>id</c>), to find it in the server's logs.</summary>
+    public string? ResponseId { get; set; }
     public int PromptTokensSent { get; init; }
     public int OutputTokensRequested { get; init; }
     public double SentMs { get; set; }

@@ -22,7 +22,7 @@ public static class SimulatorServer
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
-    public static WebApplication Build(EngineModel model, IPAddress address, int port)
+    public static WebApplication Build(EngineModel model, IPAddress address, int port, TruthLog? truth = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -34,6 +34,7 @@ public static class SimulatorServer
         });
         builder.Services.AddSingleton(new SimulatedEngine(model));
         var app = builder.Build();
+        var log = truth;
 
         var startedAt = Stopwatch.GetTimestamp();
         app.MapGet("/health", () =>
@@ -45,12 +46,12 @@ public static class SimulatorServer
             @object = "list",
             data = new[] { new { id = model.Model, @object = "model", owned_by = "perfci" } },
         }));
-        app.MapPost("/v1/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, chat: false));
-        app.MapPost("/v1/chat/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, chat: true));
+        app.MapPost("/v1/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, log, chat: false));
+        app.MapPost("/v1/chat/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, log, chat: true));
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, SimulatedEngine engine, bool chat)
+    private static async Task HandleAsync(HttpContext context, SimulatedEngine engine, TruthLog? truth, bool chat)
     {
         var arrived = Stopwatch.GetTimestamp();
         CompletionRequest request;
@@ -76,14 +77,14 @@ public static class SimulatorServer
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         if (request.Stream)
-            await StreamAsync(context, events, request, id, created, chat, engine.Model);
+            await StreamAsync(context, events, request, id, created, chat, engine.Model, truth?.Start(id, arrived));
         else
             await RespondWholeAsync(context, events, request, id, created, chat, engine.Model);
     }
 
     private static async Task StreamAsync(
         HttpContext context, System.Threading.Channels.ChannelReader<EngineEvent> events, CompletionRequest request,
-        string id, long created, bool chat, EngineModel model)
+        string id, long created, bool chat, EngineModel model, RequestTruth? truth)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -123,8 +124,11 @@ public static class SimulatorServer
                 if (e.Final && request.IncludeUsage && !model.OmitUsage)
                     WriteEvent(writer, buffer, json => WriteUsageChunk(json, id, created, model.Model, chat, request.PromptTokens, generated));
                 await writer.FlushAsync(context.RequestAborted);
+                truth?.Events.Add((Stopwatch.GetTimestamp(), e.Tokens));
             }
             await writer.WriteAsync(Done, context.RequestAborted);
+            if (truth is not null)
+                truth.Ended = Stopwatch.GetTimestamp();
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -1,10 +1,16 @@
+using System.Diagnostics;
+using System.Net;
 using PerfCI.Bench.Client;
 using PerfCI.Bench.Load;
+using PerfCI.Bench.Metrics;
 using PerfCI.Bench.Simulator;
 
 namespace PerfCI.Bench.Tests.Client;
 
-/// <summary>Measured against scripted truth: the simulated engine's latency model.</summary>
+/// <summary>
+/// Measured against the truth: the simulated engine's latency model, and what the engine really
+/// wrote and when (its <see cref="TruthLog"/>, on the same monotonic clock).
+/// </summary>
 [Collection(TimingCollection.Name)]
 [Trait("Category", TimingCollection.Category)]
 public sealed class AccuracyTests
@@ -31,5 +37,61 @@ public sealed class AccuracyTests
         Assert.InRange(values["itl_p50"], 20 - 0.5, 20 + 0.5);
         Assert.InRange(values["e2e_p50"], (120 + 15 * 20) * 0.98, (120 + 15 * 20) * 1.02);
         Assert.Equal(2000.0 / 0.120, values["prefill_throughput_per_request"], 2000.0 / 0.120 * 0.03);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(256)]
+    public async Task ClientMeasurements_MatchWhatTheEngineDid(int concurrency)
+    {
+        var model = new EngineModel { PrefillOverheadMs = 5, PrefillMsPerToken = 0.02, DecodeMsPerStep = 30, DecodeMsPerSequence = 0.02, MaxBatch = 512 };
+        var truth = new TruthLog();
+        var port = PortFinder.Next();
+        await using var app = SimulatorServer.Build(model, IPAddress.Loopback, port, truth);
+        await app.StartAsync(Ct);
+        using var client = new OpenAiStreamingClient(new Uri($"http://127.0.0.1:{port}/"), TimeSpan.FromSeconds(60));
+        var spec = new ScenarioSpec("accuracy", Endpoint.Completions, "m", new WorkloadSpec(500, 24), LoadSpec.Closed(concurrency),
+            Requests: Math.Max(24, concurrency * 2), Warmup: Math.Max(10, concurrency));
+
+        var trial = await new LoadGenerator(client).RunTrialAsync(spec, 0, null, Ct);
+
+        Assert.Equal(spec.Requests, trial.Metrics.Completed);
+        var pairs = trial.Requests.Select(r => (Measured: r, Truth: truth.Find(r.ResponseId!)!)).ToList();
+        Assert.All(pairs, p => Assert.NotNull(p.Truth));
+        var rows = new[]
+        {
+            Compare("TTFT", pairs.Select(p => p.Measured.TokenEvents[0].AtMs - p.Measured.SentMs), pairs.Select(p => Ms(p.Truth.Events[0].Written - p.Truth.Arrived))),
+            Compare("TPOT", pairs.Select(p => RequestMetrics.From(p.Measured)!.TpotMs!.Value), pairs.Select(p => Ms(p.Truth.Events[^1].Written - p.Truth.Events[0].Written) / 23)),
+            Compare("ITL", pairs.SelectMany(p => RequestMetrics.From(p.Measured)!.ItlMs), pairs.SelectMany(p => TruthGaps(p.Truth))),
+            Compare("E2E", pairs.Select(p => p.Measured.EndMs - p.Measured.SentMs), pairs.Select(p => Ms(p.Truth.Ended - p.Truth.Arrived))),
+        };
+        foreach (var row in rows)
+            TestContext.Current.TestOutputHelper?.WriteLine($"c={concurrency} {row.Name}: measured p50 {row.Measured.P50:0.000} ms, truth p50 {row.Truth.P50:0.000} ms; mean {row.Measured.Mean:0.000} vs {row.Truth.Mean:0.000}");
+
+        // Within 2% or 0.5 ms, whichever is larger, on the median and the mean.
+        Assert.All(rows, row =>
+        {
+            var tolerance = Math.Max(0.5, 0.02 * row.Truth.P50);
+            Assert.True(Math.Abs(row.Measured.P50 - row.Truth.P50) <= tolerance, $"c={concurrency} {row.Name} p50: measured {row.Measured.P50:0.000}, truth {row.Truth.P50:0.000}");
+            Assert.True(Math.Abs(row.Measured.Mean - row.Truth.Mean) <= Math.Max(0.5, 0.02 * row.Truth.Mean), $"c={concurrency} {row.Name} mean: measured {row.Measured.Mean:0.000}, truth {row.Truth.Mean:0.000}");
+        });
+    }
+
+    private sealed record Row(string Name, Distribution Measured, Distribution Truth);
+
+    private static Row Compare(string name, IEnumerable<double> measured, IEnumerable<double> truth) =>
+        new(name, Distribution.Of([.. measured])!, Distribution.Of([.. truth])!);
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    private static IEnumerable<double> TruthGaps(RequestTruth truth)
+    {
+        for (var i = 1; i < truth.Events.Count; i++)
+        {
+            var gap = Ms(truth.Events[i].Written - truth.Events[i - 1].Written);
+            for (var t = 0; t < truth.Events[i].Tokens; t++)
+                yield return gap / truth.Events[i].Tokens;
+        }
     }
 }
