@@ -92,7 +92,6 @@ public sealed class LlamaBenchImporter : IResultImporter
     }
 
     private sealed record Run(
-        ImportLocation At,
         string? BuildCommit,
         string? BuildNumber,
         string? Model,
@@ -130,7 +129,6 @@ public sealed class LlamaBenchImporter : IResultImporter
             var samplesTs = row.Get("samples_ts")?.Items().Select(s => s.AsNumber()).ToList();
             var samplesNs = row.Get("samples_ns")?.Items().Select(s => s.AsNumber()).ToList();
             return new Run(
-                row.Location,
                 row.String("build_commit"),
                 row.String("build_number"),
                 row.String("model_filename") is { } model ? Path.GetFileName(model) : null,
@@ -157,7 +155,6 @@ public sealed class LlamaBenchImporter : IResultImporter
             var generated = row.Int("n_gen");
             CheckTest(at, prompt, generated);
             return new Run(
-                at,
                 row.Get("build_commit"),
                 row.Get("build_number"),
                 row.Get("model_filename") is { } model ? Path.GetFileName(model) : null,
