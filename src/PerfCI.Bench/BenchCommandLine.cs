@@ -14,7 +14,36 @@ public static class BenchCommandLine
         var root = new RootCommand("perfci-bench: benchmark OpenAI-compatible LLM serving engines, or simulate one.");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(Simulate());
+        root.Subcommands.Add(Import());
         return root;
+    }
+
+    private static Command Import()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A result file of another tool (vLLM, SGLang, llama-bench, GuideLLM, ...)." };
+        var format = new Option<string?>("--format") { Description = $"The tool that wrote it: {string.Join(", ", Importers.ResultImporters.Formats)}. Default: recognised from the content." };
+        var outFile = new Option<FileInfo?>("--out") { Description = "Write the PerfCI result document here instead of standard output." };
+        var command = new Command("import", "Convert another tool's result file into a PerfCI result document.") { file, format, outFile };
+        command.SetAction(async (parse, ct) =>
+        {
+            Core.Results.ResultDocument document;
+            try
+            {
+                document = Importers.ResultImporters.Import(parse.GetValue(file)!.FullName, parse.GetValue(format));
+            }
+            catch (Importers.ImportException e)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"perfci-bench import: {e.Message}");
+                return ExitBadInput;
+            }
+            var json = Core.Results.ResultDocumentJson.Serialize(document);
+            if (parse.GetValue(outFile) is { } target)
+                await File.WriteAllTextAsync(target.FullName, json, ct);
+            else
+                await parse.InvocationConfiguration.Output.WriteLineAsync(json);
+            return 0;
+        });
+        return command;
     }
 
     private static Command Simulate()
