@@ -15,6 +15,8 @@ public static class BenchCommandLine
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(Simulate());
         root.Subcommands.Add(Import());
+        foreach (var command in CeilingCommand.Create())
+            root.Subcommands.Add(command);
         return root;
     }
 

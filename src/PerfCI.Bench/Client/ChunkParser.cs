@@ -11,7 +11,8 @@ public readonly record struct Chunk(
     int? PromptTokens,
     int? CompletionTokens,
     string? Error,
-    string? Id = null);
+    string? Id = null,
+    long? ServerTimestamp = null);
 
 /// <summary>
 /// Reads the few fields PerfCI needs from a completion chunk without building a DOM: the first
@@ -27,6 +28,7 @@ public static class ChunkParser
         int textLength = 0;
         var hasChoice = false;
         string? finish = null, error = null, id = null;
+        long? serverTimestamp = null;
         int? prompt = null, completion = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new JsonException("a chunk must be a JSON object");
@@ -67,6 +69,11 @@ public static class ChunkParser
                 reader.Read();
                 id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
             }
+            else if (reader.ValueTextEquals("perfci_ts"u8))
+            {
+                reader.Read();
+                serverTimestamp = reader.TokenType == JsonTokenType.Number ? reader.GetInt64() : null;
+            }
             else if (reader.ValueTextEquals("error"u8))
             {
                 reader.Read();
@@ -78,7 +85,7 @@ public static class ChunkParser
                 reader.Skip();
             }
         }
-        return new Chunk(textLength, hasChoice, finish, prompt, completion, error, id);
+        return new Chunk(textLength, hasChoice, finish, prompt, completion, error, id, serverTimestamp);
     }
 
     private static void ReadChoice(ref Utf8JsonReader reader, ref int textLength, ref string? finish)

@@ -17,7 +17,7 @@ public sealed class OpenAiStreamingClient : IDisposable
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly HttpClient _http;
 
-    public OpenAiStreamingClient(Uri baseAddress, TimeSpan requestTimeout, string? apiKey = null)
+    public OpenAiStreamingClient(Uri baseAddress, TimeSpan requestTimeout, string? apiKey = null, bool askForEventStamps = false)
     {
         var handler = new SocketsHttpHandler
         {
@@ -32,6 +32,8 @@ public sealed class OpenAiStreamingClient : IDisposable
         };
         _http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
+        if (askForEventStamps)
+            _http.DefaultRequestHeaders.Add(Simulator.SimulatorServer.StampHeader, "1");
         if (!string.IsNullOrEmpty(apiKey))
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         RequestTimeout = requestTimeout;
@@ -46,7 +48,7 @@ public sealed class OpenAiStreamingClient : IDisposable
         timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
-        var state = new StreamState(record);
+        var state = new StreamState(record, clock);
         record.SentMs = clock.NowMs;
         try
         {
@@ -111,11 +113,14 @@ public sealed class OpenAiStreamingClient : IDisposable
         private bool _done;
         private double _doneAt;
 
-        public StreamState(RequestRecord record)
+        public StreamState(RequestRecord record, MonotonicClock clock)
         {
             _record = record;
+            Clock = clock;
             OnEvent = Handle;
         }
+
+        private MonotonicClock Clock { get; }
 
         public double At { get; set; }
 
@@ -174,7 +179,11 @@ public sealed class OpenAiStreamingClient : IDisposable
                 }
             }
             if (tokens > 0)
+            {
                 _record.TokenEvents.Add(new TokenEvent(At, tokens));
+                if (chunk.ServerTimestamp is { } written)
+                    (_record.ClientLagMs ??= []).Add(At - Clock.ToMs(written));
+            }
             if (chunk.FinishReason is { } finish)
                 _record.FinishReason = finish;
             if (chunk.PromptTokens is { } prompt)

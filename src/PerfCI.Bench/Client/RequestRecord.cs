@@ -29,6 +29,11 @@ public sealed class RequestRecord
     public double? HeadersMs { get; set; }
     public double EndMs { get; set; }
     public List<TokenEvent> TokenEvents { get; } = [];
+    /// <summary>
+    /// Only against a server that stamps its events (the simulated engine, for the ceiling benchmark):
+    /// how long after the server wrote each token event the client had it, in milliseconds.
+    /// </summary>
+    public List<double>? ClientLagMs { get; set; }
     /// <summary>Every data event, token-carrying or not (role-only, usage-only).</summary>
     public int DataEvents { get; set; }
     public int? UsagePromptTokens { get; set; }

@@ -19,6 +19,7 @@ public sealed class SimulatedEngine : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private readonly Random _random;
+    private const int MaxBacklog = 256;
 
     public SimulatedEngine(EngineModel model)
     {
@@ -36,9 +37,11 @@ public sealed class SimulatedEngine : IDisposable
     /// latency rather than added to it.</param>
     public ChannelReader<EngineEvent> Submit(int promptTokens, int outputTokens, CancellationToken aborted, long arrivedTimestamp = 0)
     {
-        var channel = Channel.CreateUnbounded<EngineEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Not SingleReader: only the multi-reader unbounded channel can count its backlog.
+        var channel = Channel.CreateUnbounded<EngineEvent>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
         var sequence = new Sequence(promptTokens, Math.Max(1, outputTokens), channel.Writer, aborted)
         {
+            Backlog = channel.Reader,
             Arrived = arrivedTimestamp == 0 ? Stopwatch.GetTimestamp() : arrivedTimestamp,
         };
         _waiting.Enqueue(sequence);
@@ -110,6 +113,10 @@ public sealed class SimulatedEngine : IDisposable
                 running.RemoveAt(i);
                 continue;
             }
+            // A reader that is far behind holds its sequence back, as a full output queue would:
+            // without this a zero-latency engine would pile up events faster than HTTP can send them.
+            if (sequence.Backlog.Count >= MaxBacklog)
+                continue;
             sequence.Generated++;
             sequence.Pending++;
             if (sequence.Generated == sequence.FailAtToken)
@@ -177,5 +184,6 @@ public sealed class SimulatedEngine : IDisposable
         public int Pending { get; set; }
         public int FailAtToken { get; set; } = -1;
         public long Arrived { get; init; }
+        public required ChannelReader<EngineEvent> Backlog { get; init; }
     }
 }

@@ -22,6 +22,9 @@ public static class SimulatorServer
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
+    /// <summary>Request header asking for <c>perfci_ts</c> (Stopwatch ticks at write) on every token event.</summary>
+    public const string StampHeader = "X-PerfCI-Stamp";
+
     public static WebApplication Build(EngineModel model, IPAddress address, int port, TruthLog? truth = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -87,6 +90,8 @@ public static class SimulatorServer
         string id, long created, bool chat, EngineModel model, RequestTruth? truth)
     {
         var response = context.Response;
+        // The ceiling benchmark asks for each event's send time on the machine-wide monotonic clock.
+        var stampEvents = context.Request.Headers.ContainsKey(StampHeader);
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         var writer = response.BodyWriter;
@@ -120,10 +125,13 @@ public static class SimulatorServer
                 var text = Tokens(generated, e.Tokens);
                 generated += e.Tokens;
                 int? usage = request.ContinuousUsage && !model.OmitUsage ? generated : null;
-                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: false, text, e.Final ? "length" : null, usage, request.PromptTokens));
+                long? stamp = stampEvents ? Stopwatch.GetTimestamp() : null;
+                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: false, text, e.Final ? "length" : null, usage, request.PromptTokens, stamp));
                 if (e.Final && request.IncludeUsage && !model.OmitUsage)
                     WriteEvent(writer, buffer, json => WriteUsageChunk(json, id, created, model.Model, chat, request.PromptTokens, generated));
-                await writer.FlushAsync(context.RequestAborted);
+                // Events that are already due go out in one write; a lone event is flushed at once.
+                if (!events.TryPeek(out _))
+                    await writer.FlushAsync(context.RequestAborted);
                 truth?.Events.Add((Stopwatch.GetTimestamp(), e.Tokens));
             }
             await writer.WriteAsync(Done, context.RequestAborted);
@@ -168,7 +176,7 @@ public static class SimulatorServer
 
     private static void WriteChunk(
         Utf8JsonWriter json, string id, long created, string model, bool chat, bool role, string text, string? finish,
-        int? completionTokens, int promptTokens)
+        int? completionTokens, int promptTokens, long? stamp = null)
     {
         json.WriteStartObject();
         json.WriteString("id", id);
@@ -196,6 +204,8 @@ public static class SimulatorServer
             json.WriteString("finish_reason", finish);
         json.WriteEndObject();
         json.WriteEndArray();
+        if (stamp is { } ticks)
+            json.WriteNumber("perfci_ts", ticks);
         if (completionTokens is { } completion)
         {
             json.WriteStartObject("usage");
