@@ -23,6 +23,7 @@ internal static class RunCommand
         var output = new Option<int>("--output-tokens") { DefaultValueFactory = _ => 128 };
         var rangeRatio = new Option<double>("--range-ratio") { Description = "Draw lengths uniformly within +/- this fraction.", DefaultValueFactory = _ => 0 };
         var sharedPrefix = new Option<int>("--shared-prefix-tokens") { DefaultValueFactory = _ => 0 };
+        var prompts = new Option<FileInfo?>("--prompts") { Description = "Prompts file: ShareGPT JSON/JSONL or JSONL of {\"prompt\", \"output_tokens\"}." };
         var concurrency = new Option<int[]>("--concurrency") { Description = "Closed-loop load points, e.g. --concurrency 1 4 16", AllowMultipleArgumentsPerToken = true };
         var rate = new Option<double[]>("--rate") { Description = "Open-loop load points in requests/s, e.g. --rate 5 10", AllowMultipleArgumentsPerToken = true };
         var burstiness = new Option<double>("--burstiness") { Description = "Gamma shape of open-loop gaps (1 = Poisson).", DefaultValueFactory = _ => 1 };
@@ -43,7 +44,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Benchmark an OpenAI-compatible streaming server.")
         {
-            url, endpoint, model, name, input, output, rangeRatio, sharedPrefix, concurrency, rate, burstiness, maxConcurrency,
+            url, endpoint, model, name, input, output, rangeRatio, sharedPrefix, prompts, concurrency, rate, burstiness, maxConcurrency,
             requests, warmup, trials, seed, sloTtft, sloTpot, sloE2e, sloItl, noExact, noContinuous, timeout, json, outFile,
         };
         command.SetAction(async (parse, ct) =>
@@ -63,6 +64,18 @@ internal static class RunCommand
                 problems.Add("--burstiness must be positive");
             if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
                 problems.Add($"--url must be an http(s) URL, was '{parse.GetValue(url)}'");
+            IReadOnlyList<DatasetPrompt>? dataset = null;
+            if (parse.GetValue(prompts) is { } promptsFile)
+            {
+                try
+                {
+                    dataset = PromptsFile.Load(promptsFile.FullName);
+                }
+                catch (FormatException e)
+                {
+                    problems.Add(e.Message);
+                }
+            }
             if (problems.Count > 0)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"perfci-bench run: {string.Join("; ", problems)}.");
@@ -77,7 +90,11 @@ internal static class RunCommand
 
             using var client = new OpenAiStreamingClient(baseUrl!, TimeSpan.FromSeconds(parse.GetValue(timeout)));
             var modelName = parse.GetValue(model) ?? await DiscoverModelAsync(baseUrl!, ct);
-            var workload = new WorkloadSpec(parse.GetValue(input), parse.GetValue(output), parse.GetValue(rangeRatio), parse.GetValue(sharedPrefix), parse.GetValue(seed));
+            var workload = new WorkloadSpec(parse.GetValue(input), parse.GetValue(output), parse.GetValue(rangeRatio), parse.GetValue(sharedPrefix), parse.GetValue(seed))
+            {
+                Prompts = dataset,
+                Dataset = parse.GetValue(prompts)?.Name,
+            };
             var slo = new Slo(parse.GetValue(sloTtft), parse.GetValue(sloTpot), parse.GetValue(sloE2e), parse.GetValue(sloItl));
             var specs = loads.Select(load => new ScenarioSpec(parse.GetValue(name)!, parse.GetValue(endpoint), modelName, workload, load,
                 parse.GetValue(requests), parse.GetValue(warmup), parse.GetValue(trials))

@@ -30,8 +30,10 @@ public static class PromptFactory
             int promptTokens;
             if (workload.Prompts is { Count: > 0 } prompts)
             {
-                prompt = prompts[random.Next(prompts.Count)];
-                promptTokens = prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+                var chosen = prompts[random.Next(prompts.Count)];
+                prompt = chosen.Prompt;
+                promptTokens = prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+                output = chosen.OutputTokens ?? output;
             }
             else
             {

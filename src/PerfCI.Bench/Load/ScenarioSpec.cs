@@ -33,7 +33,8 @@ public sealed record LoadSpec(ArrivalKind Kind, int? Concurrency = null, double?
 /// </summary>
 public sealed record WorkloadSpec(int InputTokens, int OutputTokens, double RangeRatio = 0, int SharedPrefixTokens = 0, int Seed = 0)
 {
-    public IReadOnlyList<string>? Prompts { get; init; }
+    /// <summary>Prompts from a data set instead of generated ones; their own output lengths win when known.</summary>
+    public IReadOnlyList<DatasetPrompt>? Prompts { get; init; }
     public string? Dataset { get; init; }
 }
 
