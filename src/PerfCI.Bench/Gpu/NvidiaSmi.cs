@@ -14,6 +14,9 @@ public static partial class NvidiaSmi
 {
     public const string InventoryQuery = "name,memory.total,driver_version";
 
+    /// <summary>Found on PATH; the telemetry sampler takes another path so tests can stand in a fake.</summary>
+    public const string Executable = "nvidia-smi";
+
     public static async Task<IReadOnlyList<GpuInfo>> QueryGpusAsync(CancellationToken cancellationToken)
     {
         var csv = await RunAsync(["--query-gpu=" + InventoryQuery, "--format=csv,noheader,nounits"], cancellationToken);
@@ -55,9 +58,7 @@ public static partial class NvidiaSmi
     /// <summary>Standard output of nvidia-smi, or null when it is not installed or finds no GPU.</summary>
     private static async Task<string?> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("nvidia-smi") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
+        var start = StartInfo(Executable, arguments);
         try
         {
             using var process = Process.Start(start);
