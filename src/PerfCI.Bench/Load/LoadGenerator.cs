@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using PerfCI.Bench.Client;
+using PerfCI.Bench.Gpu;
 using PerfCI.Bench.Metrics;
 
 namespace PerfCI.Bench.Load;
@@ -34,6 +35,8 @@ public sealed class LoadGenerator(OpenAiStreamingClient client)
         var valid = true;
         IReadOnlyList<RequestRecord> records;
         var extra = new Dictionary<string, double>();
+        // No GPU means no GPU metrics at all (absent, never zeros).
+        await using var gpu = spec.SampleGpu ? await GpuSampler.TryStartAsync(TimeSpan.FromMilliseconds(100), spec.NvidiaSmiPath, cancellationToken: cancellationToken) : null;
         if (spec.Load.Kind == ArrivalKind.ClosedLoop)
         {
             records = await RunClosedAsync(spec, measured, spec.Load.Concurrency ?? 1, clock, progress, cancellationToken);
@@ -53,12 +56,35 @@ public sealed class LoadGenerator(OpenAiStreamingClient client)
             }
         }
 
+        if (gpu is not null)
+            AddGpuMetrics(await gpu.StopAsync(), records, extra, notes);
+        else if (spec.SampleGpu)
+            notes.Add("no NVIDIA GPU telemetry (nvidia-smi absent or no GPU): GPU metrics left out");
+
         var metrics = TrialMetrics.Compute(records, spec.Slo, spec.ExactOutputLength);
         var values = new Dictionary<string, double>(metrics.Values);
         foreach (var (name, value) in extra)
             values[name] = value;
         notes.AddRange(metrics.Notes);
         return new TrialRun(trial, records, metrics with { Values = values }, valid, notes);
+    }
+
+    private static void AddGpuMetrics(GpuTelemetry telemetry, IReadOnlyList<RequestRecord> records, Dictionary<string, double> values, List<string> notes)
+    {
+        var summary = telemetry.Summary();
+        if (summary.PeakMemoryUsedMiB is { } memory)
+            values["gpu_memory_peak"] = memory;
+        if (summary.MeanUtilizationPercent is { } utilization)
+            values["gpu_utilization_mean"] = utilization;
+        if (summary.MeanPowerW is { } power)
+            values["gpu_power_mean"] = power;
+        var outputTokens = records.Where(r => r.Outcome == RequestOutcome.Completed).Sum(r => r.OutputTokens);
+        if (summary.EnergyPerToken(outputTokens) is { } energy)
+            values["energy_per_output_token"] = energy;
+        if (summary.ThrottleReasons is { Count: > 0 } reasons)
+            notes.Add($"GPU clocks were held back: {string.Join(", ", reasons)}");
+        if (summary.MaxTemperatureC is { } temperature)
+            notes.Add($"GPU: {summary.GpuCount} x, peak {summary.PeakMemoryUsedMiB:0} MiB, {summary.MeanUtilizationPercent:0}% busy, {summary.MeanPowerW:0} W mean, max {temperature:0} C, SM clock {summary.MeanSmClockMHz:0} MHz");
     }
 
     private async Task<IReadOnlyList<RequestRecord>> RunClosedAsync(

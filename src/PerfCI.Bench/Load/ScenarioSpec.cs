@@ -54,6 +54,9 @@ public sealed record ScenarioSpec(
     /// <summary>Ask for usage on every chunk (vLLM), which makes multi-token chunks exact.</summary>
     public bool ContinuousUsage { get; init; } = true;
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Sample nvidia-smi every 100 ms during the measured requests.</summary>
+    public bool SampleGpu { get; init; } = true;
+    public string NvidiaSmiPath { get; init; } = Gpu.NvidiaSmi.Executable;
 
     public string Path => Endpoint == Endpoint.Chat ? "v1/chat/completions" : "v1/completions";
 }
