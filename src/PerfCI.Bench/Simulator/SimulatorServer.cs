@@ -178,11 +178,7 @@ public static class SimulatorServer
         Utf8JsonWriter json, string id, long created, string model, bool chat, bool role, string text, string? finish,
         int? completionTokens, int promptTokens, long? stamp = null)
     {
-        json.WriteStartObject();
-        json.WriteString("id", id);
-        json.WriteString("object", chat ? "chat.completion.chunk" : "text_completion");
-        json.WriteNumber("created", created);
-        json.WriteString("model", model);
+        WriteChunkHeader(json, id, created, model, chat);
         json.WriteStartArray("choices");
         json.WriteStartObject();
         json.WriteNumber("index", 0);
@@ -207,30 +203,34 @@ public static class SimulatorServer
         if (stamp is { } ticks)
             json.WriteNumber("perfci_ts", ticks);
         if (completionTokens is { } completion)
-        {
-            json.WriteStartObject("usage");
-            json.WriteNumber("prompt_tokens", promptTokens);
-            json.WriteNumber("completion_tokens", completion);
-            json.WriteNumber("total_tokens", promptTokens + completion);
-            json.WriteEndObject();
-        }
+            WriteUsage(json, promptTokens, completion);
         json.WriteEndObject();
     }
 
     private static void WriteUsageChunk(Utf8JsonWriter json, string id, long created, string model, bool chat, int prompt, int completion)
+    {
+        WriteChunkHeader(json, id, created, model, chat);
+        json.WriteStartArray("choices");
+        json.WriteEndArray();
+        WriteUsage(json, prompt, completion);
+        json.WriteEndObject();
+    }
+
+    private static void WriteChunkHeader(Utf8JsonWriter json, string id, long created, string model, bool chat)
     {
         json.WriteStartObject();
         json.WriteString("id", id);
         json.WriteString("object", chat ? "chat.completion.chunk" : "text_completion");
         json.WriteNumber("created", created);
         json.WriteString("model", model);
-        json.WriteStartArray("choices");
-        json.WriteEndArray();
+    }
+
+    private static void WriteUsage(Utf8JsonWriter json, int prompt, int completion)
+    {
         json.WriteStartObject("usage");
         json.WriteNumber("prompt_tokens", prompt);
         json.WriteNumber("completion_tokens", completion);
         json.WriteNumber("total_tokens", prompt + completion);
-        json.WriteEndObject();
         json.WriteEndObject();
     }
 
