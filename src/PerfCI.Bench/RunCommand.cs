@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PerfCI.Bench.Client;
+using PerfCI.Bench.Engine;
 using PerfCI.Bench.Load;
 using PerfCI.Bench.Metrics;
 using PerfCI.Core.Results;
@@ -13,6 +14,9 @@ namespace PerfCI.Bench;
 /// <summary><c>perfci-bench run</c>: benchmark an OpenAI-compatible server at one or more load points.</summary>
 internal static class RunCommand
 {
+    /// <summary>The engine did not start, was not ready in time, or failed its first request.</summary>
+    public const int ExitEngineFailed = 4;
+
     public static Command Create()
     {
         var url = new Option<string>("--url") { Description = "Base URL of the server, e.g. http://127.0.0.1:8000", Required = true };
@@ -39,13 +43,16 @@ internal static class RunCommand
         var noExact = new Option<bool>("--no-exact-length") { Description = "Do not send ignore_eos/min_tokens." };
         var noContinuous = new Option<bool>("--no-continuous-usage") { Description = "Do not ask for per-chunk usage (continuous_usage_stats)." };
         var timeout = new Option<double>("--timeout-s") { Description = "Per-request timeout.", DefaultValueFactory = _ => 600 };
+        var engineCommand = new Option<string?>("--engine-command") { Description = "Start the engine with this shell command first (its cold start is measured; it is stopped at the end)." };
+        var engineReady = new Option<string?>("--engine-ready-url") { Description = "Polled until 2xx after --engine-command (default: URL/health)." };
+        var engineTimeout = new Option<double>("--engine-timeout-s") { Description = "How long the engine may take to be ready.", DefaultValueFactory = _ => 600 };
         var json = new Option<bool>("--json") { Description = "Print the result document as JSON instead of the table." };
         var outFile = new Option<FileInfo?>("--out") { Description = "Also write the result document to this file." };
 
         var command = new Command("run", "Benchmark an OpenAI-compatible streaming server.")
         {
             url, endpoint, model, name, input, output, rangeRatio, sharedPrefix, prompts, concurrency, rate, burstiness, maxConcurrency,
-            requests, warmup, trials, seed, sloTtft, sloTpot, sloE2e, sloItl, noExact, noContinuous, timeout, json, outFile,
+            requests, warmup, trials, seed, sloTtft, sloTpot, sloE2e, sloItl, noExact, noContinuous, timeout, engineCommand, engineReady, engineTimeout, json, outFile,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -89,6 +96,26 @@ internal static class RunCommand
                 loads.Add(LoadSpec.Closed(1));
 
             using var client = new OpenAiStreamingClient(baseUrl!, TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            EngineProcess? engine = null;
+            ColdStartResult? coldStart = null;
+            if (parse.GetValue(engineCommand) is { } commandLine)
+            {
+                var ready = new Uri(parse.GetValue(engineReady) ?? new Uri(baseUrl!, "health").ToString());
+                var first = RequestBodies.Completion(parse.GetValue(model) ?? "default", "hello", 1, exactLength: false, continuousUsage: false);
+                try
+                {
+                    (engine, coldStart) = await ColdStart.StartAsync(
+                        new EngineCommand(commandLine, ready, TimeSpan.FromSeconds(parse.GetValue(engineTimeout))), client, "v1/completions", first, ct);
+                }
+                catch (EngineException e)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"perfci-bench run: {e.Message}. Last lines of the engine:");
+                    foreach (var line in e.LastLines.TakeLast(30))
+                        await parse.InvocationConfiguration.Error.WriteLineAsync($"  {line}");
+                    return ExitEngineFailed;
+                }
+            }
+            await using var engineLifetime = engine;
             var modelName = parse.GetValue(model) ?? await DiscoverModelAsync(baseUrl!, ct);
             var workload = new WorkloadSpec(parse.GetValue(input), parse.GetValue(output), parse.GetValue(rangeRatio), parse.GetValue(sharedPrefix), parse.GetValue(seed))
             {
@@ -128,6 +155,8 @@ internal static class RunCommand
                     });
             }
 
+            if (coldStart is not null)
+                scenarios.Insert(0, coldStart.ToScenario());
             var document = new ResultDocument
             {
                 Source = new ResultSource("perfci-bench", typeof(RunCommand).Assembly.GetName().Version?.ToString(3)),
