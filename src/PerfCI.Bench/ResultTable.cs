@@ -32,6 +32,12 @@ internal static class ResultTable
         ("prefill_throughput_per_request", "Prefill (tok/s, per request)"),
         ("decode_throughput_per_request", "Decode (tok/s, per request)"),
         ("schedule_delay_p99", "Schedule delay p99 (ms)"),
+        ("gpu_memory_peak", "GPU memory peak (MiB)"),
+        ("gpu_utilization_mean", "GPU utilisation (%)"),
+        ("gpu_power_mean", "GPU power (W)"),
+        ("energy_per_output_token", "Energy per output token (J)"),
+        ("time_to_ready", "Engine spawn to ready (ms)"),
+        ("cold_start", "Engine spawn to first completion (ms)"),
     ];
 
     public static void Write(IAnsiConsole console, ResultDocument document)
