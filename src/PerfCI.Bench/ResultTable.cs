@@ -48,7 +48,7 @@ internal static class ResultTable
             table.AddColumn(new TableColumn(Markup.Escape(scenario.Key)).RightAligned());
         foreach (var (metric, label) in Rows)
         {
-            var cells = document.Scenarios.Select(s => s.Metrics.FirstOrDefault(m => m.Name == metric) is { } m ? Format(Median(m.Samples)) : "").ToList();
+            var cells = document.Scenarios.Select(s => s.Metrics.FirstOrDefault(m => m.Name == metric) is { } m ? Format(SampleSummary.Of(m.Samples).Median) : "").ToList();
             if (cells.All(string.IsNullOrEmpty))
                 continue;
             table.AddRow([label, .. cells]);
@@ -62,12 +62,6 @@ internal static class ResultTable
                     console.MarkupLine($"[yellow]{Markup.Escape(scenario.Key)} trial {trial.Index}:[/] {Markup.Escape(note)}");
             }
         }
-    }
-
-    private static double Median(IReadOnlyList<double> samples)
-    {
-        var sorted = samples.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string Format(double value) => value switch

@@ -101,6 +101,35 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Upload_StoresAResultDocumentOnce_AndNamesTheFieldOfABadOne()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(nameof(Upload_StoresAResultDocumentOnce_AndNamesTheFieldOfABadOne));
+        using var workdir = new TempDirectory();
+        var good = Path.Combine(workdir.Path, "results.json");
+        await File.WriteAllTextAsync(good, PerfCI.Core.Results.ResultDocumentJson.Serialize(new PerfCI.Core.Results.ResultDocument
+        {
+            Source = new("perfci-bench"),
+            Scenarios = [new() { Name = "chat", Concurrency = 4, Metrics = [PerfCI.Core.Results.MetricCatalog.Samples("ttft_p50", 20, 21, 22)] }],
+        }), TestContext.Current.CancellationToken);
+        var bad = Path.Combine(workdir.Path, "bad.json");
+        await File.WriteAllTextAsync(bad, "{\n  \"source\": {\"tool\": \"x\"},\n  \"scenarios\": [{\"name\": \"a\", \"concurrency\": 0, \"metrics\": []}]\n}", TestContext.Current.CancellationToken);
+        var environment = new Dictionary<string, string?> { ["ConnectionStrings__PerfCI"] = connectionString };
+        string[] target = ["--repository", "acme/offline", "--commit", "abcdef1234567"];
+
+        await using var first = await ServerProcess.RunToExitAsync(["upload", good, .. target], environment, workdir.Path, ExitTimeout);
+        await using var again = await ServerProcess.RunToExitAsync(["upload", good, .. target], environment, workdir.Path, ExitTimeout);
+        await using var broken = await ServerProcess.RunToExitAsync(["upload", bad, .. target], environment, workdir.Path, ExitTimeout);
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Contains("stored run", first.Output, StringComparison.Ordinal);
+        Assert.Contains("1 measurements in 1 series (unknown)", first.Output, StringComparison.Ordinal);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("was already stored", again.Output, StringComparison.Ordinal);
+        Assert.Equal(3, broken.ExitCode);
+        Assert.Contains("perfci upload: bad.json: scenarios[0].concurrency: must be a positive integer, was 0", broken.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_WithNoConnectionString_RunsItsOwnPostgres_UnderTheWorkingDirectory_AndStopsItOnExit()
     {
         using var workdir = new TempDirectory();

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PerfCI.Data.Postgres;
+using PerfCI.Core.Results;
 using PerfCI.Server.Database;
+using PerfCI.Server.Results;
 
 namespace PerfCI.Server.Hosting;
 
@@ -28,6 +30,7 @@ public static class ServerCommandLine
         };
         migrate.SetAction((parse, ct) => GuardAsync(() => MigrateAsync([.. parse.UnmatchedTokens], ct)));
         root.Subcommands.Add(migrate);
+        root.Subcommands.Add(UploadCommand());
 
         // The host handles SIGINT/SIGTERM itself so that the local PostgreSQL cluster is stopped cleanly.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -35,12 +38,66 @@ public static class ServerCommandLine
 
     private static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(args);
-        builder.AddPerfCiDatabase();
-        await using var services = builder.Services.BuildServiceProvider();
-        await services.MigrateDatabaseAsync(cancellationToken);
+        using var host = CommandHost(args).Build();
+        await host.Services.MigrateDatabaseAsync(cancellationToken);
         await Console.Out.WriteLineAsync("perfci: the database schema is up to date.");
         return ExitCodes.Success;
+    }
+
+    private static Command UploadCommand()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A PerfCI result document (perfci-bench run --out, or perfci-bench import for other tools' files)." };
+        var repository = new Option<string>("--repository") { Description = "owner/name", Required = true };
+        var commit = new Option<string>("--commit") { Description = "The commit the results are for (sha).", Required = true };
+        var suite = new Option<string?>("--suite") { Description = "Suite name (default: the document's, else 'default')." };
+        var hardwareClass = new Option<string?>("--hardware-class") { Description = "Hardware class (default: derived from the document's hardware)." };
+        var upload = new Command("upload", "Store a result document in the database, idempotently (for results measured offline).")
+        {
+            file, repository, commit, suite, hardwareClass,
+        };
+        upload.TreatUnmatchedTokensAsErrors = false;
+        upload.SetAction((parse, ct) => GuardAsync(async () =>
+        {
+            var path = parse.GetValue(file)!;
+            ResultDocument document;
+            try
+            {
+                document = ResultDocumentJson.Parse(await File.ReadAllTextAsync(path.FullName, ct), path.Name);
+            }
+            catch (Exception e) when (e is ResultDocumentException or IOException)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"perfci upload: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+            var builder = CommandHost([.. parse.UnmatchedTokens]);
+            builder.Services.AddScoped<ResultIngestor>();
+            using var host = builder.Build();
+            await host.Services.MigrateDatabaseAsync(ct);
+            await using var scope = host.Services.CreateAsyncScope();
+            try
+            {
+                var result = await scope.ServiceProvider.GetRequiredService<ResultIngestor>().IngestAsync(
+                    document, new IngestTarget(parse.GetValue(repository)!, parse.GetValue(commit)!) { Suite = parse.GetValue(suite), HardwareClass = parse.GetValue(hardwareClass) }, ct);
+                await parse.InvocationConfiguration.Output.WriteLineAsync(result.AlreadyIngested
+                    ? $"perfci upload: {path.Name} was already stored (run {result.RunId}); nothing changed."
+                    : $"perfci upload: stored run {result.RunId}: {result.Measurements} measurements in {result.Series} series ({result.HardwareClass}).");
+                return ExitCodes.Success;
+            }
+            catch (IngestException e)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"perfci upload: {path.Name}: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        }));
+        return upload;
+    }
+
+    /// <summary>A host for a one-shot command: the server's settings (appsettings.json beside the binary) and its database.</summary>
+    private static HostApplicationBuilder CommandHost(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.AddPerfCiDatabase();
+        return builder;
     }
 
     private static async Task<int> GuardAsync(Func<Task<int>> action)
