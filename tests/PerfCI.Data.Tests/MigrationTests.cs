@@ -22,7 +22,7 @@ public sealed class MigrationTests
         [
             "alert_groups", "alerts", "bisect_steps", "bisects", "change_points", "commits", "job_log_chunks",
             "job_results", "jobs", "measurements", "pull_requests", "registration_tokens", "repositories",
-            "runners", "runs", "series", "suites", "webhook_deliveries",
+            "runners", "runs", "series", "suites", "webhook_deliveries", "data_protection_keys",
         ];
         Assert.Empty(expected.Except(tables));
     }
