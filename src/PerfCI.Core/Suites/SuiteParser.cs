@@ -47,13 +47,20 @@ public static partial class SuiteParser
     private static SuiteFile? Read(string yaml, YamlFieldReader reader)
     {
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException e)
         {
             reader.Error(e.Start, "", $"invalid YAML: {YamlMessage(e)}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up without a message on some unclosed flow collections.
+            reader.Error(scanner.CurrentPosition, "", "invalid YAML: an unclosed '[' or '{', or a value that cannot follow it");
             return null;
         }
         var root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
@@ -125,7 +132,7 @@ public static partial class SuiteParser
         };
     }
 
-    private static string? ReadName(YamlFieldReader reader, YamlMap map, HashSet<string> taken, string what)
+    private static string? ReadName(YamlFieldReader reader, YamlMap map, HashSet<string> taken, string what, string? scope = null)
     {
         var name = reader.String(map, "name", $"the {what}'s name");
         if (name is null)
@@ -137,7 +144,7 @@ public static partial class SuiteParser
         }
         if (!taken.Add(name))
         {
-            reader.ValueError(map, "name", $"another {what} is already named '{name}'");
+            reader.ValueError(map, "name", $"another {what}{scope} is already named '{name}'");
             return null;
         }
         return name;
@@ -287,7 +294,7 @@ public static partial class SuiteParser
         var map = reader.Map(node, path, ScenarioKeys, "a scenario (a mapping with name, workload and concurrency or rate)");
         if (map is null)
             return null;
-        var name = ReadName(reader, map, names, "scenario in this suite");
+        var name = ReadName(reader, map, names, "scenario", " in this suite");
         var endpoint = ReadEndpoint(reader, map);
         var workload = ReadWorkload(reader, map);
         var concurrency = reader.List(map, "concurrency", "a list of positive integers", ParsePositiveInt, allowSingle: true);
