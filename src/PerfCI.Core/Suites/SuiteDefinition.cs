@@ -33,6 +33,7 @@ public sealed record SuiteDefinition
     public string? Model { get; init; }
 
     /// <summary>Environment variables for the build and the engine; values may hold placeholders.</summary>
+    [JsonConverter(typeof(VerbatimKeysConverter<string>))]
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     public required IReadOnlyList<ScenarioDefinition> Scenarios { get; init; }
@@ -105,8 +106,10 @@ public sealed record EngineDefinition
 public enum ScenarioEndpoint
 {
     /// <summary><c>/v1/completions</c>.</summary>
+    [JsonStringEnumMemberName("completions")]
     Completions,
     /// <summary><c>/v1/chat/completions</c>.</summary>
+    [JsonStringEnumMemberName("chat")]
     Chat,
 }
 
@@ -114,8 +117,10 @@ public enum ScenarioEndpoint
 public enum LoadKind
 {
     /// <summary>A fixed number of requests in flight (<see cref="ScenarioDefinition.Concurrency"/>).</summary>
+    [JsonStringEnumMemberName("closed_loop")]
     ClosedLoop,
     /// <summary>Requests sent at a rate whatever the server does (<see cref="ScenarioDefinition.Rate"/>).</summary>
+    [JsonStringEnumMemberName("open_loop")]
     OpenLoop,
 }
 
@@ -207,6 +212,7 @@ public sealed record SuiteThresholds
     public double Default { get; init; } = DefaultFraction;
 
     /// <summary>Keyed by metric name (e.g. <c>ttft_p99</c>).</summary>
+    [JsonConverter(typeof(VerbatimKeysConverter<double>))]
     public IReadOnlyDictionary<string, double> PerMetric { get; init; } = new Dictionary<string, double>();
 
     public double For(string metric) => PerMetric.TryGetValue(metric, out var fraction) ? fraction : Default;
