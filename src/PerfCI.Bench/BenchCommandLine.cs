@@ -13,6 +13,7 @@ public static class BenchCommandLine
     {
         var root = new RootCommand("perfci-bench: benchmark OpenAI-compatible LLM serving engines, or simulate one.");
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(SuiteCommand.Create());
         root.Subcommands.Add(Simulate());
         root.Subcommands.Add(Import());
         foreach (var command in CeilingCommand.Create())

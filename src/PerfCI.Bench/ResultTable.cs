@@ -54,13 +54,16 @@ internal static class ResultTable
             table.AddRow([label, .. cells]);
         }
         console.Write(table);
-        foreach (var scenario in document.Scenarios)
+        // A note that every trial shares (no GPU, say) is printed once, not once per trial.
+        var notes = document.Scenarios
+            .SelectMany(scenario => scenario.Trials.SelectMany(trial => trial.Notes.Select(note => (Note: note, Where: $"{scenario.Key} trial {trial.Index}"))))
+            .GroupBy(n => n.Note, StringComparer.Ordinal);
+        foreach (var note in notes)
         {
-            foreach (var trial in scenario.Trials.Where(t => t.Notes.Count > 0))
-            {
-                foreach (var note in trial.Notes)
-                    console.MarkupLine($"[yellow]{Markup.Escape(scenario.Key)} trial {trial.Index}:[/] {Markup.Escape(note)}");
-            }
+            var where = note.Count() == 1 ? note.First().Where : $"{note.Count()} trials";
+            console.MarkupLine($"[yellow]{Markup.Escape(where)}:[/] {Markup.Escape(note.Key)}");
+        }
+    }
         }
     }
 

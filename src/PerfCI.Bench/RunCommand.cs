@@ -101,11 +101,12 @@ internal static class RunCommand
             if (parse.GetValue(engineCommand) is { } commandLine)
             {
                 var ready = new Uri(parse.GetValue(engineReady) ?? new Uri(baseUrl!, "health").ToString());
-                var first = RequestBodies.Completion(parse.GetValue(model) ?? "default", "hello", 1, exactLength: false, continuousUsage: false);
+                async Task<byte[]> FirstRequestAsync(CancellationToken token) => RequestBodies.Completion(
+                    parse.GetValue(model) ?? await DiscoverModelAsync(baseUrl!, token), "hello", 1, exactLength: false, continuousUsage: false);
                 try
                 {
                     (engine, coldStart) = await ColdStart.StartAsync(
-                        new EngineCommand(commandLine, ready, TimeSpan.FromSeconds(parse.GetValue(engineTimeout))), client, "v1/completions", first, ct);
+                        new EngineCommand(commandLine, ready, TimeSpan.FromSeconds(parse.GetValue(engineTimeout))), client, "v1/completions", FirstRequestAsync, ct);
                 }
                 catch (EngineException e)
                 {

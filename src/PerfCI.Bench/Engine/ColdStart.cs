@@ -18,16 +18,20 @@ public static class ColdStart
     /// <summary>
     /// Starts the engine, waits until it is ready, sends one request and waits for its completion.
     /// The engine keeps running for the scenarios; the caller stops it. A failure stops it first.
+    /// The time to the first completion includes asking the engine for its model name, if that is needed.
     /// </summary>
     public static async Task<(EngineProcess Engine, ColdStartResult Result)> StartAsync(
-        EngineCommand command, OpenAiStreamingClient client, string path, byte[] firstRequest, CancellationToken cancellationToken)
+        EngineCommand command, OpenAiStreamingClient client, string path, Func<CancellationToken, Task<byte[]>> firstRequest,
+        CancellationToken cancellationToken)
     {
         var clock = MonotonicClock.Start();
         var engine = EngineProcess.Start(command, clock);
         try
         {
             await engine.WaitReadyAsync(command, cancellationToken);
-            var record = await client.SendAsync(path, firstRequest, new RequestRecord(), clock, cancellationToken);
+            // Built once the engine is up: the model name may have to be asked of the engine itself.
+            var body = await firstRequest(cancellationToken);
+            var record = await client.SendAsync(path, body, new RequestRecord(), clock, cancellationToken);
             if (record.Outcome != RequestOutcome.Completed)
                 throw new EngineException($"the engine was ready but its first request failed: {record.FailureReason}", engine.LastLines);
             return (engine, new ColdStartResult(engine.ReadyMs!.Value - engine.SpawnedMs, record.EndMs - engine.SpawnedMs));

@@ -25,7 +25,7 @@ public sealed class EngineProcessTests
         {
             var (engine, result) = await ColdStart.StartAsync(
                 Command($"exec '{dotnet}' '{bench}' simulate --port {port} --config '{config}'", port), client, "v1/completions",
-                RequestBodies.Completion("m", "hello", 1, false, false), Ct);
+                _ => Task.FromResult(RequestBodies.Completion("m", "hello", 1, false, false)), Ct);
             await using (engine)
             {
                 Assert.True(result.TimeToReadyMs >= 400, $"ready after {result.TimeToReadyMs} ms");

@@ -1,0 +1,132 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using PerfCI.Bench.Client;
+using PerfCI.Bench.Engine;
+using PerfCI.Bench.Load;
+using PerfCI.Bench.Metrics;
+using PerfCI.Core.Results;
+using PerfCI.Core.Suites;
+
+namespace PerfCI.Bench.Suites;
+
+/// <summary>Progress of a suite, for a live display or a job log.</summary>
+public interface ISuiteProgress
+{
+    void Log(string line);
+    IProgress<int>? StartScenario(ScenarioSpec spec, int trial);
+}
+
+/// <summary>
+/// Runs one suite of a perfci.yml against its engine: start the engine (cold start), every
+/// scenario at every load point with warm-up and trials, stop the engine's whole process group.
+/// The result document is what the runner uploads. An engine that dies mid-run fails the suite
+/// with its last log lines.
+/// </summary>
+public static class SuiteRunner
+{
+    public static async Task<ResultDocument> RunAsync(SuiteDefinition definition, string checkout, ISuiteProgress? progress, CancellationToken cancellationToken)
+    {
+        var port = definition.Engine.Port ?? FreePort();
+        var suite = definition.WithPlaceholders(new PlaceholderValues(port, definition.Model, checkout));
+        var baseUrl = new Uri(suite.Engine.Url.TrimEnd('/') + "/");
+        var command = new EngineCommand(suite.Engine.Command, new Uri(suite.Engine.Ready), suite.Engine.Timeout)
+        {
+            WorkingDirectory = checkout,
+            Environment = suite.Environment,
+        };
+        var started = DateTimeOffset.UtcNow;
+        using var client = new OpenAiStreamingClient(baseUrl, suite.Scenarios.Select(s => s.RequestTimeout).DefaultIfEmpty(TimeSpan.FromMinutes(10)).Max());
+        string? model = null;
+        async Task<byte[]> FirstRequestAsync(CancellationToken ct)
+        {
+            model = suite.Engine.ServedModel ?? await DiscoverModelAsync(baseUrl, ct) ?? suite.Model ?? "default";
+            return RequestBodies.Completion(model, "hello", 1, exactLength: false, continuousUsage: false);
+        }
+        progress?.Log($"starting the engine: {suite.Engine.Command}");
+        var (engine, coldStart) = await ColdStart.StartAsync(command, client, "v1/completions", FirstRequestAsync, cancellationToken);
+        await using var _ = engine;
+        progress?.Log($"engine ready after {coldStart.TimeToReadyMs:0} ms, first completion after {coldStart.ColdStartMs:0} ms");
+
+        var generator = new LoadGenerator(client);
+        var scenarios = new List<ScenarioResult> { coldStart.ToScenario() };
+        foreach (var scenario in suite.Scenarios)
+        {
+            foreach (var point in scenario.LoadPoints())
+            {
+                var spec = ToSpec(scenario, point, model!, checkout);
+                var trials = new List<TrialRun>();
+                for (var trial = 0; trial < spec.Trials; trial++)
+                {
+                    var run = await generator.RunTrialAsync(spec, trial, progress?.StartScenario(spec, trial), cancellationToken);
+                    if (engine.HasExited)
+                        throw new EngineException($"the engine exited during scenario '{scenario.Name}'", engine.LastLines);
+                    trials.Add(run);
+                    progress?.Log($"{scenario.Name} {Describe(point)} trial {trial + 1}/{spec.Trials}: {run.Metrics.Completed} completed, {run.Metrics.Failed + run.Metrics.Incomplete} failed");
+                }
+                scenarios.Add(ScenarioResults.From(spec, trials));
+            }
+        }
+        await engine.StopAsync(suite.Engine.StopGrace ?? TimeSpan.FromSeconds(10));
+        progress?.Log("engine stopped");
+        return new ResultDocument
+        {
+            Source = new ResultSource("perfci-bench", typeof(SuiteRunner).Assembly.GetName().Version?.ToString(3)),
+            Suite = suite.Name,
+            Model = model,
+            StartedAt = started,
+            FinishedAt = DateTimeOffset.UtcNow,
+            Scenarios = scenarios,
+        };
+    }
+
+    public static ScenarioSpec ToSpec(ScenarioDefinition scenario, LoadPoint point, string model, string checkout)
+    {
+        var workload = scenario.Workload;
+        var dataset = workload.Dataset is { } path ? PromptsFile.Load(Path.GetFullPath(path, checkout)) : null;
+        var load = point.Concurrency is { } concurrency
+            ? LoadSpec.Closed(concurrency)
+            : LoadSpec.Open(point.Rate!.Value, scenario.Burstiness, scenario.MaxConcurrency);
+        return new ScenarioSpec(
+            scenario.Name,
+            scenario.Endpoint == ScenarioEndpoint.Chat ? Endpoint.Chat : Endpoint.Completions,
+            model,
+            new WorkloadSpec(workload.InputTokens ?? 0, workload.OutputTokens ?? 128, workload.RangeRatio, workload.SharedPrefixTokens, workload.Seed)
+            {
+                Prompts = dataset,
+                Dataset = workload.Dataset,
+            },
+            load,
+            scenario.Requests,
+            scenario.Warmup,
+            scenario.Trials)
+        {
+            Slo = new Slo(scenario.Slo.TtftMs, scenario.Slo.TpotMs, scenario.Slo.E2eMs, scenario.Slo.ItlMs),
+            ExactOutputLength = scenario.ExactOutputLength,
+            RequestTimeout = scenario.RequestTimeout,
+        };
+    }
+
+    private static string Describe(LoadPoint point) =>
+        point.Concurrency is { } c ? $"concurrency {c}" : FormattableString.Invariant($"rate {point.Rate:0.##}/s");
+
+    private static async Task<string?> DiscoverModelAsync(Uri baseUrl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
+            using var models = await http.GetFromJsonAsync<JsonDocument>("v1/models", cancellationToken);
+            return models?.RootElement.GetProperty("data")[0].GetProperty("id").GetString();
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            return null; // the engine has no /v1/models: the suite's model name is used
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
