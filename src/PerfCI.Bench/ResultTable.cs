@@ -64,8 +64,6 @@ internal static class ResultTable
             console.MarkupLine($"[yellow]{Markup.Escape(where)}:[/] {Markup.Escape(note.Key)}");
         }
     }
-        }
-    }
 
     private static string Format(double value) => value switch
     {
