@@ -61,8 +61,8 @@ internal static partial class CeilingCommand
 
     private static async Task<int> RunAsync(int seconds, int serverCore, int clientCore, bool skipWrk, CancellationToken ct)
     {
-        var port = FreePort();
-        var pacedPort = FreePort();
+        var port = FreePort.Next();
+        var pacedPort = FreePort.Next();
         var config = Path.Combine(Path.GetTempPath(), $"perfci-ceiling-{Environment.ProcessId}.json");
         var pacedConfig = Path.Combine(Path.GetTempPath(), $"perfci-ceiling-paced-{Environment.ProcessId}.json");
         await File.WriteAllTextAsync(config, """{ "maxBatch": 100000 }""", ct);
@@ -241,13 +241,6 @@ internal static partial class CeilingCommand
             await Task.Delay(100, ct);
         }
         throw new TimeoutException($"{health} did not answer");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Format(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";

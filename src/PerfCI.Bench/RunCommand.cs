@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
 using PerfCI.Bench.Client;
 using PerfCI.Bench.Engine;
 using PerfCI.Bench.Load;
@@ -194,11 +192,7 @@ internal static class RunCommand
         ? $"concurrency {load.Concurrency}"
         : string.Create(CultureInfo.InvariantCulture, $"rate {load.RequestRate:0.##}/s");
 
-    private static async Task<string> DiscoverModelAsync(Uri url, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
-        using var models = await http.GetFromJsonAsync<JsonDocument>("v1/models", ct);
-        return models?.RootElement.GetProperty("data")[0].GetProperty("id").GetString()
-            ?? throw new InvalidOperationException($"{url}v1/models lists no model; pass --model.");
-    }
+    private static async Task<string> DiscoverModelAsync(Uri url, CancellationToken ct) =>
+        await ModelDiscovery.FirstModelAsync(url, ct)
+        ?? throw new InvalidOperationException($"{url}v1/models lists no model; pass --model.");
 }

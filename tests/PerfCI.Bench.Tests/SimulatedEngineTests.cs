@@ -171,7 +171,7 @@ public sealed class SimulatedEngineTests
 
         public static async Task<RunningEngine> StartAsync(EngineModel model)
         {
-            var port = PortFinder.Next();
+            var port = FreePort.Next();
             var app = SimulatorServer.Build(model, IPAddress.Loopback, port);
             await app.StartAsync(Ct);
             return new RunningEngine(app, port);
@@ -228,15 +228,5 @@ public sealed class SimulatedEngineTests
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
         }
-    }
-}
-
-internal static class PortFinder
-{
-    public static int Next()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using PerfCI.Bench.Client;
 using PerfCI.Bench.Engine;
 using PerfCI.Bench.Load;
@@ -26,7 +24,7 @@ public static class SuiteRunner
 {
     public static async Task<ResultDocument> RunAsync(SuiteDefinition definition, string checkout, ISuiteProgress? progress, CancellationToken cancellationToken)
     {
-        var port = definition.Engine.Port ?? FreePort();
+        var port = definition.Engine.Port ?? Bench.FreePort.Next();
         var suite = definition.WithPlaceholders(new PlaceholderValues(port, definition.Model, checkout));
         var baseUrl = new Uri(suite.Engine.Url.TrimEnd('/') + "/");
         var command = new EngineCommand(suite.Engine.Command, new Uri(suite.Engine.Ready), suite.Engine.Timeout)
@@ -39,7 +37,7 @@ public static class SuiteRunner
         string? model = null;
         async Task<byte[]> FirstRequestAsync(CancellationToken ct)
         {
-            model = suite.Engine.ServedModel ?? await DiscoverModelAsync(baseUrl, ct) ?? suite.Model ?? "default";
+            model = suite.Engine.ServedModel ?? await ModelDiscovery.FirstModelAsync(baseUrl, ct) ?? suite.Model ?? "default";
             return RequestBodies.Completion(model, "hello", 1, exactLength: false, continuousUsage: false);
         }
         progress?.Log($"starting the engine: {suite.Engine.Command}");
@@ -108,25 +106,4 @@ public static class SuiteRunner
 
     private static string Describe(LoadPoint point) =>
         point.Concurrency is { } c ? $"concurrency {c}" : FormattableString.Invariant($"rate {point.Rate:0.##}/s");
-
-    private static async Task<string?> DiscoverModelAsync(Uri baseUrl, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(10) };
-            using var models = await http.GetFromJsonAsync<JsonDocument>("v1/models", cancellationToken);
-            return models?.RootElement.GetProperty("data")[0].GetProperty("id").GetString();
-        }
-        catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException)
-        {
-            return null; // the engine has no /v1/models: the suite's model name is used
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -47,7 +47,7 @@ public sealed class AccuracyTests
     {
         var model = new EngineModel { PrefillOverheadMs = 5, PrefillMsPerToken = 0.02, DecodeMsPerStep = 30, DecodeMsPerSequence = 0.02, MaxBatch = 512 };
         var truth = new TruthLog();
-        var port = PortFinder.Next();
+        var port = FreePort.Next();
         await using var app = SimulatorServer.Build(model, IPAddress.Loopback, port, truth);
         await app.StartAsync(Ct);
         using var client = new OpenAiStreamingClient(new Uri($"http://127.0.0.1:{port}/"), TimeSpan.FromSeconds(60));

@@ -16,7 +16,7 @@ public sealed class StreamingClientTests
 
     internal static async Task<(WebApplication App, Uri Url)> StartEngineAsync(EngineModel model)
     {
-        var port = PortFinder.Next();
+        var port = FreePort.Next();
         var app = SimulatorServer.Build(model, IPAddress.Loopback, port);
         await app.StartAsync(Ct);
         return (app, new Uri($"http://127.0.0.1:{port}/"));

@@ -15,7 +15,7 @@ public sealed class EngineProcessTests
     [Fact]
     public async Task ColdStart_MeasuresSpawnToReady_AndToTheFirstCompletion()
     {
-        var port = PortFinder.Next();
+        var port = FreePort.Next();
         var config = Path.Combine(Path.GetTempPath(), $"perfci-cold-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(config, """{ "startupDelayMs": 400, "decodeMsPerStep": 50 }""", Ct);
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
@@ -43,7 +43,7 @@ public sealed class EngineProcessTests
     [Fact]
     public async Task Stop_EndsTheWholeProcessGroup_EvenWhenTheEngineIgnoresSignals()
     {
-        var engine = EngineProcess.Start(Command("trap '' INT TERM; sleep 300 & sleep 300 & wait", PortFinder.Next()), MonotonicClock.Start());
+        var engine = EngineProcess.Start(Command("trap '' INT TERM; sleep 300 & sleep 300 & wait", FreePort.Next()), MonotonicClock.Start());
         await Task.Delay(300, Ct);
         Assert.True(engine.GroupAlive());
 
@@ -55,7 +55,7 @@ public sealed class EngineProcessTests
     [Fact]
     public async Task WaitReady_FailsWithTheEnginesLastLines_WhenItExits()
     {
-        var port = PortFinder.Next();
+        var port = FreePort.Next();
         var command = Command("echo loading weights; echo 'CUDA out of memory' >&2; exit 3", port);
         await using var engine = EngineProcess.Start(command, MonotonicClock.Start());
 
@@ -69,7 +69,7 @@ public sealed class EngineProcessTests
     [Fact]
     public async Task WaitReady_GivesUp_AfterTheTimeout()
     {
-        var port = PortFinder.Next();
+        var port = FreePort.Next();
         var command = Command("echo starting; exec sleep 60", port, timeoutSeconds: 1);
         var engine = EngineProcess.Start(command, MonotonicClock.Start());
 
