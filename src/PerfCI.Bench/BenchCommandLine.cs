@@ -24,7 +24,7 @@ public static class BenchCommandLine
     private static Command Import()
     {
         var file = new Argument<FileInfo>("file") { Description = "A result file of another tool (vLLM, SGLang, llama-bench, GuideLLM, ...)." };
-        var format = new Option<string?>("--format") { Description = $"The tool that wrote it: {string.Join(", ", Importers.ResultImporters.Formats)}. Default: recognised from the content." };
+        var format = new Option<string?>("--format") { Description = $"The tool that wrote it: {string.Join(", ", Core.Importers.ResultImporters.Formats)}. Default: recognised from the content." };
         var outFile = new Option<FileInfo?>("--out") { Description = "Write the PerfCI result document here instead of standard output." };
         var command = new Command("import", "Convert another tool's result file into a PerfCI result document.") { file, format, outFile };
         command.SetAction(async (parse, ct) =>
@@ -32,9 +32,9 @@ public static class BenchCommandLine
             Core.Results.ResultDocument document;
             try
             {
-                document = Importers.ResultImporters.Import(parse.GetValue(file)!.FullName, parse.GetValue(format));
+                document = ResultFiles.Import(parse.GetValue(file)!.FullName, parse.GetValue(format));
             }
-            catch (Importers.ImportException e)
+            catch (Core.Importers.ImportException e)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"perfci-bench import: {e.Message}");
                 return ExitBadInput;

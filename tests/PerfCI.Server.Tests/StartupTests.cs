@@ -130,6 +130,34 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Upload_ImportsAnotherToolsFile_WithFormat()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(nameof(Upload_ImportsAnotherToolsFile_WithFormat));
+        using var workdir = new TempDirectory();
+        var vllm = Path.Combine(workdir.Path, "vllm.json");
+        await File.WriteAllTextAsync(vllm, """
+            {"date": "20250101-120000", "backend": "vllm", "model_id": "meta-llama/Llama-3.1-8B", "tokenizer_id": "meta-llama/Llama-3.1-8B",
+             "num_prompts": 100, "request_rate": "inf", "burstiness": 1.0, "max_concurrency": 16, "duration": 20.5, "completed": 100,
+             "total_input_tokens": 102400, "total_output_tokens": 12800, "request_throughput": 4.87, "request_goodput": null,
+             "output_throughput": 624.4, "total_token_throughput": 5619.5,
+             "mean_ttft_ms": 120.5, "median_ttft_ms": 110.2, "std_ttft_ms": 30.1, "p99_ttft_ms": 250.3,
+             "mean_tpot_ms": 22.1, "median_tpot_ms": 21.9, "std_tpot_ms": 1.2, "p99_tpot_ms": 25.0,
+             "mean_itl_ms": 22.0, "median_itl_ms": 21.5, "std_itl_ms": 3.0, "p99_itl_ms": 40.1,
+             "mean_e2el_ms": 2900.0, "median_e2el_ms": 2850.0, "std_e2el_ms": 100.0, "p99_e2el_ms": 3200.0}
+            """, TestContext.Current.CancellationToken);
+        var environment = new Dictionary<string, string?> { ["ConnectionStrings__PerfCI"] = connectionString };
+
+        await using var upload = await ServerProcess.RunToExitAsync(
+            ["upload", vllm, "--format", "vllm", "--repository", "acme/imported", "--commit", "1234567"], environment, workdir.Path, ExitTimeout);
+
+        Assert.True(upload.ExitCode == 0, upload.Output);
+        Assert.Contains("stored run", upload.Output, StringComparison.Ordinal);
+        await using var db = TestPostgres.CreateContext(connectionString);
+        var ttft = db.Measurements.Where(m => m.Series.Repository.Name == "imported" && m.Series.Metric == "ttft_p99").Select(m => m.Samples).ToList();
+        Assert.Equal([250.3], Assert.Single(ttft));
+    }
+
+    [Fact]
     public async Task Serve_WithNoConnectionString_RunsItsOwnPostgres_UnderTheWorkingDirectory_AndStopsItOnExit()
     {
         using var workdir = new TempDirectory();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PerfCI.Data.Postgres;
+using PerfCI.Core.Importers;
 using PerfCI.Core.Results;
 using PerfCI.Server.Database;
 using PerfCI.Server.Results;
@@ -51,9 +52,10 @@ public static class ServerCommandLine
         var commit = new Option<string>("--commit") { Description = "The commit the results are for (sha).", Required = true };
         var suite = new Option<string?>("--suite") { Description = "Suite name (default: the document's, else 'default')." };
         var hardwareClass = new Option<string?>("--hardware-class") { Description = "Hardware class (default: derived from the document's hardware)." };
-        var upload = new Command("upload", "Store a result document in the database, idempotently (for results measured offline).")
+        var format = new Option<string?>("--format") { Description = $"Another tool's file: {string.Join(", ", ResultImporters.Formats)}. Default: a PerfCI result document, else recognised from the content." };
+        var upload = new Command("upload", "Store a result file in the database, idempotently (for results measured offline or by another tool).")
         {
-            file, repository, commit, suite, hardwareClass,
+            file, repository, commit, suite, hardwareClass, format,
         };
         upload.TreatUnmatchedTokensAsErrors = false;
         upload.SetAction((parse, ct) => GuardAsync(async () =>
@@ -62,9 +64,12 @@ public static class ServerCommandLine
             ResultDocument document;
             try
             {
-                document = ResultDocumentJson.Parse(await File.ReadAllTextAsync(path.FullName, ct), path.Name);
+                var content = await File.ReadAllTextAsync(path.FullName, ct);
+                document = parse.GetValue(format) is null && IsPerfCiDocument(content)
+                    ? ResultDocumentJson.Parse(content, path.Name)
+                    : ResultImporters.Import(path.Name, content, parse.GetValue(format));
             }
-            catch (Exception e) when (e is ResultDocumentException or IOException)
+            catch (Exception e) when (e is ResultDocumentException or ImportException or IOException)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"perfci upload: {e.Message}");
                 return ExitCodes.BadInput;
@@ -90,6 +95,23 @@ public static class ServerCommandLine
             }
         }));
         return upload;
+    }
+
+    /// <summary>A JSON object with PerfCI's schema, or with its 'source' and 'scenarios' (the schema may be left out).</summary>
+    private static bool IsPerfCiDocument(string content)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(content);
+            var root = json.RootElement;
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object
+                && ((root.TryGetProperty("schema", out var schema) && schema.ValueKind == System.Text.Json.JsonValueKind.String && schema.GetString()!.StartsWith("perfci.", StringComparison.Ordinal))
+                    || (root.TryGetProperty("source", out _) && root.TryGetProperty("scenarios", out _)));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A host for a one-shot command: the server's settings (appsettings.json beside the binary) and its database.</summary>
