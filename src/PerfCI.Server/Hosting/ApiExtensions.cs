@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using PerfCI.Server.Runners;
 using Scalar.AspNetCore;
 
 namespace PerfCI.Server.Hosting;
@@ -8,6 +10,11 @@ public static class ApiExtensions
     public static IHostApplicationBuilder AddPerfCiApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.AddScoped<RunnerRegistration>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, RunnerAuthenticationHandler>(RunnerAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(RunnersApi.RunnerPolicy, policy => policy.AddAuthenticationSchemes(RunnerAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "PerfCI API";
@@ -21,6 +28,8 @@ public static class ApiExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi();
         app.MapScalarApiReference("/api/docs", options => options.WithTitle("PerfCI API"));
         return app;

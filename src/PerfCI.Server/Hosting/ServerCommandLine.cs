@@ -7,6 +7,7 @@ using PerfCI.Core.Importers;
 using PerfCI.Core.Results;
 using PerfCI.Server.Database;
 using PerfCI.Server.Results;
+using PerfCI.Server.Runners;
 
 namespace PerfCI.Server.Hosting;
 
@@ -32,6 +33,7 @@ public static class ServerCommandLine
         migrate.SetAction((parse, ct) => GuardAsync(() => MigrateAsync([.. parse.UnmatchedTokens], ct)));
         root.Subcommands.Add(migrate);
         root.Subcommands.Add(UploadCommand());
+        root.Subcommands.Add(RunnerTokenCommand());
 
         // The host handles SIGINT/SIGTERM itself so that the local PostgreSQL cluster is stopped cleanly.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -43,6 +45,36 @@ public static class ServerCommandLine
         await host.Services.MigrateDatabaseAsync(cancellationToken);
         await Console.Out.WriteLineAsync("perfci: the database schema is up to date.");
         return ExitCodes.Success;
+    }
+
+    private static Command RunnerTokenCommand()
+    {
+        var labels = new Option<string[]>("--labels") { Description = "Labels given to the runner that registers with it.", AllowMultipleArgumentsPerToken = true };
+        var hours = new Option<double>("--expires-hours") { Description = "How long the token may be used.", DefaultValueFactory = _ => 24 };
+        var server = new Option<string>("--server-url") { Description = "The address runners reach this server at, for the printed command.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var command = new Command("runner-token", "Create a one-time registration token for a runner (shown once; only its hash is stored).") { labels, hours, server };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, ct) => GuardAsync(async () =>
+        {
+            if (!(parse.GetValue(hours) > 0))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("perfci runner-token: --expires-hours must be positive.");
+                return ExitCodes.BadInput;
+            }
+            var builder = CommandHost([.. parse.UnmatchedTokens]);
+            builder.Services.AddScoped<RunnerRegistration>();
+            using var host = builder.Build();
+            await host.Services.MigrateDatabaseAsync(ct);
+            await using var scope = host.Services.CreateAsyncScope();
+            var token = await scope.ServiceProvider.GetRequiredService<RunnerRegistration>().CreateTokenAsync(
+                parse.GetValue(labels) ?? [], TimeSpan.FromHours(parse.GetValue(hours)), Environment.UserName, ct);
+            var output = parse.InvocationConfiguration.Output;
+            await output.WriteLineAsync(token);
+            await output.WriteLineAsync($"Register a runner with it (once, within {parse.GetValue(hours):0.#} h):");
+            await output.WriteLineAsync($"  perfci-runner register --server {parse.GetValue(server)} --token {token}");
+            return ExitCodes.Success;
+        }));
+        return command;
     }
 
     private static Command UploadCommand()
