@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using PerfCI.Server.Repositories;
 
 namespace PerfCI.Testing;
@@ -9,7 +11,7 @@ namespace PerfCI.Testing;
 /// The PerfCI server in-process on its own database, with intent methods that read as the tests'
 /// story (<see cref="CreateRepositoryAsync"/>).
 /// </summary>
-public sealed class PerfCiServerFactory(string connectionString) : WebApplicationFactory<Program>
+public sealed class PerfCiServerFactory(string connectionString, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
     public string ConnectionString => connectionString;
 
@@ -19,6 +21,46 @@ public sealed class PerfCiServerFactory(string connectionString) : WebApplicatio
         builder.UseSetting("ConnectionStrings:PerfCI", connectionString);
         builder.UseSetting("Database:StartupTimeout", "00:00:05");
         builder.UseSetting("Jobs:WorkerCount", "2");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            builder.UseSetting(key, value);
+    }
+
+    /// <summary>Registers a runner through the API; the client carries its credential.</summary>
+    public async Task<(long Id, HttpClient Client)> RegisterRunnerAsync(string name, params string[] labels)
+    {
+        string token;
+        await using (var scope = Services.CreateAsyncScope())
+            token = await scope.ServiceProvider.GetRequiredService<PerfCI.Server.Runners.RunnerRegistration>().CreateTokenAsync([], TimeSpan.FromHours(1), "test", CancellationToken.None);
+        var client = CreateClient();
+        using var response = await client.PostAsJsonAsync("/api/runners/register", new
+        {
+            token, name, labels, hardware = new PerfCI.Core.Hardware.HardwareFingerprint { CpuModel = "test-cpu", CpuCores = 2 },
+        });
+        response.EnsureSuccessStatusCode();
+        var registered = (await response.Content.ReadFromJsonAsync<PerfCI.Server.Runners.RegisterRunnerResponse>())!;
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", registered.Credential);
+        return (registered.Id, client);
+    }
+
+    /// <summary>Queues one job of a run of a new commit (as run expansion will), needing these labels.</summary>
+    public async Task<long> QueueJobAsync(string repository, params string[] requiredLabels)
+    {
+        await using var db = CreateDbContext();
+        var now = DateTimeOffset.UtcNow;
+        var parts = repository.Split('/');
+        var repo = await db.Repositories.FirstOrDefaultAsync(r => r.Owner == parts[0] && r.Name == parts[1])
+            ?? db.Repositories.Add(new PerfCI.Data.Entities.Repository { Owner = parts[0], Name = parts[1], CloneUrl = $"https://github.com/{repository}.git", CreatedAt = now }).Entity;
+        var commit = new PerfCI.Data.Entities.Commit { Repository = repo, Sha = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant(), CommittedAt = now };
+        var suite = await db.Suites.FirstOrDefaultAsync(s => s.RepositoryId == repo.Id && s.Name == "serving")
+            ?? db.Suites.Add(new PerfCI.Data.Entities.Suite { Repository = repo, Name = "serving", CreatedAt = now }).Entity;
+        var run = new PerfCI.Data.Entities.Run { Repository = repo, Commit = commit, Trigger = PerfCI.Core.Domain.RunTrigger.Manual, State = PerfCI.Core.Domain.RunState.Queued, CreatedAt = now };
+        var job = new PerfCI.Data.Entities.Job
+        {
+            Run = run, Suite = suite, SuiteDefinition = "{\"name\":\"serving\"}", RequiredLabels = requiredLabels, State = PerfCI.Core.Domain.JobState.Queued, QueuedAt = now,
+        };
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync();
+        return job.Id;
     }
 
     public PerfCI.Data.PerfCiDbContext CreateDbContext() => TestPostgres.CreateContext(connectionString);

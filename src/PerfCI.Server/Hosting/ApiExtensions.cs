@@ -11,6 +11,9 @@ public static class ApiExtensions
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddScoped<RunnerRegistration>();
+        builder.Services.AddSingleton<JobQueueSignal>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueueSignal>());
+        builder.Services.AddSingleton<JobClaims>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, RunnerAuthenticationHandler>(RunnerAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

@@ -15,6 +15,7 @@ public static class RunnersApi
         api.MapGet("/", ListRunnersAsync).WithName("ListRunners");
         api.MapPost("/register", RegisterAsync).WithName("RegisterRunner");
         api.MapGet("/me", MeAsync).WithName("CurrentRunner").RequireAuthorization(RunnerPolicy);
+        api.MapPost("/claim", ClaimAsync).WithName("ClaimJob").RequireAuthorization(RunnerPolicy);
         return app;
     }
 
@@ -33,6 +34,17 @@ public static class RunnersApi
             RegistrationOutcome.NameTaken => TypedResults.Problem($"A runner named '{request.Name}' is already registered.", statusCode: StatusCodes.Status409Conflict, title: "Name taken"),
             _ => TypedResults.Problem("The registration token is unknown, already used or expired. Ask an admin for a new one.", statusCode: StatusCodes.Status401Unauthorized, title: "Registration token rejected"),
         };
+    }
+
+    /// <summary>Long-poll: a job under a lease, or 204 after the claim wait (poll again at once).</summary>
+    public static async Task<Results<Ok<ClaimedJob>, NoContent>> ClaimAsync(
+        ClaimsPrincipal user, JobClaims claims, PerfCiDbContext db, TimeProvider time, Microsoft.Extensions.Options.IOptions<RunnersOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var id = user.RunnerId();
+        await db.Runners.Where(r => r.Id == id).ExecuteUpdateAsync(set => set.SetProperty(r => r.LastSeenAt, time.GetUtcNow()), cancellationToken);
+        var job = await claims.ClaimAsync(id, options.Value.ClaimWait, cancellationToken);
+        return job is null ? TypedResults.NoContent() : TypedResults.Ok(job);
     }
 
     /// <summary>Who the credential belongs to; a runner calls it to check its credential at start.</summary>

@@ -6,4 +6,10 @@ public sealed class RunnersOptions
 
     /// <summary>A runner silent for this long is shown offline (its long-poll is ~30 s).</summary>
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a claim waits for a job before answering 204 (the runner then polls again at once).</summary>
+    public TimeSpan ClaimWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A lease not renewed by a heartbeat within this long expires, and the job is queued again.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 }
