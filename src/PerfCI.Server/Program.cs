@@ -23,6 +23,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapDefaultEndpoints();
     app.MapRepositoriesApi();
     app.MapRunnersApi();
+    app.MapRunnerJobsApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

@@ -37,6 +37,7 @@ public static class JobsExtensions
             .Validate(o => o.OfflineAfter > TimeSpan.FromSeconds(30), "Runners:OfflineAfter must be longer than the runners' 30 s long-poll.")
             .ValidateOnStart();
         builder.Services.AddTransient<RunnerPresenceJob>();
+        builder.Services.AddTransient<LeaseExpiryJob>();
         return builder;
     }
 
@@ -52,6 +53,7 @@ public static class JobsExtensions
         // Recurring jobs are registered once at start under stable ids; re-registering updates them.
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<RunnerPresenceJob>(RunnerPresenceJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<LeaseExpiryJob>(LeaseExpiryJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
         return app;
     }
 

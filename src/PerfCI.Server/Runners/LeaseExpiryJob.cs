@@ -1,0 +1,37 @@
+using Hangfire;
+using Npgsql;
+
+namespace PerfCI.Server.Runners;
+
+/// <summary>
+/// Jobs whose runner stopped heartbeating: queued again with the next attempt (the NOTIFY trigger
+/// wakes the waiting runners), or failed for good after their last attempt, with the reason.
+/// </summary>
+public sealed class LeaseExpiryJob(NpgsqlDataSource dataSource, ILogger<LeaseExpiryJob> logger)
+{
+    public const string RecurringId = "runners:lease-expiry";
+
+    private const string Sql = """
+        UPDATE jobs SET
+            state = CASE WHEN attempt < max_attempts THEN 'queued'::job_state ELSE 'failed'::job_state END,
+            error = CASE WHEN attempt < max_attempts THEN error
+                         ELSE 'The lease expired on attempt ' || attempt || ' of ' || max_attempts || ': the runner stopped heartbeating (crashed, killed or cut off).' END,
+            finished_at = CASE WHEN attempt < max_attempts THEN NULL ELSE now() END,
+            queued_at = CASE WHEN attempt < max_attempts THEN now() ELSE queued_at END,
+            runner_id = CASE WHEN attempt < max_attempts THEN NULL ELSE runner_id END,
+            lease_token = NULL,
+            lease_expires_at = NULL
+        WHERE state = 'running' AND lease_expires_at < now()
+        RETURNING id, state::text
+        """;
+
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(Sql);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            logger.LogWarning("Lease of job {JobId} expired: now {State}", reader.GetInt64(0), reader.GetString(1));
+    }
+}

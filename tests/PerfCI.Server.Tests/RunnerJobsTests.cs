@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Domain;
+using PerfCI.Core.Results;
+using PerfCI.Server.Runners;
+using PerfCI.Testing;
+
+namespace PerfCI.Server.Tests;
+
+/// <summary>A runner holding a job: heartbeats, the upload and the end, each fenced by the lease.</summary>
+public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private PerfCiServerFactory _server = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        _server = new PerfCiServerFactory(database.ConnectionString, new Dictionary<string, string> { ["Runners:ClaimWait"] = "00:00:01" });
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
+
+    private static string Results(double ttft = 42) => ResultDocumentJson.Serialize(new ResultDocument
+    {
+        Source = new ResultSource("perfci-bench"),
+        Scenarios = [new ScenarioResult { Name = "chat", Concurrency = 4, Metrics = [MetricCatalog.Samples("ttft_p50", ttft, ttft + 1, ttft - 1)] }],
+    });
+
+    private async Task<(long RunnerId, HttpClient Runner, ClaimedJob Job)> ClaimAsync(string name, string label)
+    {
+        var (id, runner) = await _server.RegisterRunnerAsync(name, label);
+        using var response = await runner.PostAsync("/api/runners/claim", null, Ct);
+        var job = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ClaimedJob>(Ct);
+        return (id, runner, job!);
+    }
+
+    private static Task<HttpResponseMessage> UploadAsync(HttpClient runner, ClaimedJob job, string body, Guid? lease = null) =>
+        runner.PostAsync($"/api/runners/jobs/{job.JobId}/results?lease={lease ?? job.LeaseToken}", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+
+    [Fact]
+    public async Task Heartbeat_ExtendsTheLease_CarriesCancel_AndRefusesAStaleToken()
+    {
+        await _server.QueueJobAsync("acme/heartbeat", "hb");
+        var (_, runner, job) = await ClaimAsync("hb-runner", "hb");
+
+        using var first = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/heartbeat", new { leaseToken = job.LeaseToken }, Ct);
+        await using (var db = _server.CreateDbContext())
+            await db.Jobs.Where(j => j.Id == job.JobId).ExecuteUpdateAsync(set => set.SetProperty(j => j.CancelRequested, true), Ct);
+        using var cancelled = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/heartbeat", new { leaseToken = job.LeaseToken }, Ct);
+        using var stale = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/heartbeat", new { leaseToken = Guid.NewGuid() }, Ct);
+
+        var beat = await first.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<HeartbeatResponse>(Ct);
+        Assert.False(beat!.Cancel);
+        Assert.True(beat.LeaseExpiresAt >= job.LeaseExpiresAt);
+        Assert.True((await cancelled.Content.ReadFromJsonAsync<HeartbeatResponse>(Ct))!.Cancel);
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("Stale lease", (await stale.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task Upload_IsStoredOncePerAttempt_AndBadUploadsChangeNothing()
+    {
+        await _server.QueueJobAsync("acme/upload", "up");
+        var (_, runner, job) = await ClaimAsync("up-runner", "up");
+        using var stranger = _server.CreateClient();
+        stranger.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", RunnerSecrets.NewCredential());
+
+        using var malformed = await UploadAsync(runner, job, Results().Replace("\"concurrency\": 4", "\"concurrency\": 0", StringComparison.Ordinal));
+        using var staleLease = await UploadAsync(runner, job, Results(), Guid.NewGuid());
+        using var wrongCredential = await stranger.PostAsync($"/api/runners/jobs/{job.JobId}/results?lease={job.LeaseToken}", new StringContent(Results(), Encoding.UTF8, "application/json"), Ct);
+        using var first = await UploadAsync(runner, job, Results());
+        using var replay = await UploadAsync(runner, job, Results(99));
+
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.True((await malformed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("scenarios[0].concurrency", out _));
+        Assert.Equal(HttpStatusCode.Conflict, staleLease.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongCredential.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+        await using var db = _server.CreateDbContext();
+        Assert.Equal(1, await db.JobResults.CountAsync(r => r.JobId == job.JobId, Ct));
+        var samples = await db.Measurements.Where(m => m.JobId == job.JobId).Select(m => m.Samples).SingleAsync(Ct);
+        Assert.Equal([42.0, 43, 41], samples);
+    }
+
+    [Fact]
+    public async Task Complete_EndsTheJobAndItsRun_AndTheRunnerIsIdleAgain()
+    {
+        await _server.QueueJobAsync("acme/complete", "done");
+        var (runnerId, runner, job) = await ClaimAsync("done-runner", "done");
+
+        using var failed = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/complete",
+            new { leaseToken = job.LeaseToken, succeeded = false, error = "the engine exited with code 1 before it was ready", engineLogTail = "CUDA out of memory" }, Ct);
+        using var again = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/complete", new { leaseToken = job.LeaseToken, succeeded = true }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        await using var db = _server.CreateDbContext();
+        var stored = await db.Jobs.AsNoTracking().Include(j => j.Run).SingleAsync(j => j.Id == job.JobId, Ct);
+        Assert.Equal((JobState.Failed, "CUDA out of memory", RunState.Failed), (stored.State, stored.EngineLogTail, stored.Run.State));
+        Assert.Equal(RunnerState.Idle, (await db.Runners.AsNoTracking().SingleAsync(r => r.Id == runnerId, Ct)).State);
+    }
+
+    [Fact]
+    public async Task ExpiredLease_RequeuesTheJobForAnotherRunner_WhoseResultsAreTheOnlyOnes_ThenFailsAfterTheLastAttempt()
+    {
+        var jobId = await _server.QueueJobAsync("acme/expiry", "exp");
+        var (_, crashed, firstClaim) = await ClaimAsync("crashed-runner", "exp");
+        await ExpireLeaseAsync(jobId);
+        await RunLeaseExpiryAsync();
+        var (_, second, secondClaim) = await ClaimAsync("second-runner", "exp");
+
+        using var lateUpload = await UploadAsync(crashed, firstClaim, Results());
+        using var upload = await UploadAsync(second, secondClaim, Results());
+
+        Assert.Equal((jobId, 1, 2), (secondClaim.JobId, firstClaim.Attempt, secondClaim.Attempt));
+        Assert.Equal(HttpStatusCode.Conflict, lateUpload.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        await using (var db = _server.CreateDbContext())
+        {
+            Assert.Equal(1, await db.JobResults.CountAsync(r => r.JobId == jobId, Ct));
+            await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(set => set.SetProperty(j => j.MaxAttempts, 2), Ct);
+        }
+        await ExpireLeaseAsync(jobId);
+        await RunLeaseExpiryAsync();
+        await using var check = _server.CreateDbContext();
+        var failed = await check.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, Ct);
+        Assert.Equal(JobState.Failed, failed.State);
+        Assert.Equal("The lease expired on attempt 2 of 2: the runner stopped heartbeating (crashed, killed or cut off).", failed.Error);
+    }
+
+    private async Task ExpireLeaseAsync(long jobId)
+    {
+        await using var db = _server.CreateDbContext();
+        await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(set => set.SetProperty(j => j.LeaseExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)), Ct);
+    }
+
+    private async Task RunLeaseExpiryAsync()
+    {
+        await using var scope = _server.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<LeaseExpiryJob>().RunAsync(Ct);
+    }
+}
