@@ -24,6 +24,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapRepositoriesApi();
     app.MapRunnersApi();
     app.MapRunnerJobsApi();
+    app.MapJobLogsApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

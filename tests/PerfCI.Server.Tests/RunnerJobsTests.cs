@@ -90,6 +90,25 @@ public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task Logs_AreAppendedOnce_PerSequence_AndReadableAfterASequence()
+    {
+        await _server.QueueJobAsync("acme/logs", "log");
+        var (_, runner, job) = await ClaimAsync("log-runner", "log");
+        var url = $"/api/runners/jobs/{job.JobId}/logs?lease={job.LeaseToken}";
+
+        using var first = await runner.PostAsJsonAsync(url, new[] { new LogChunk(0, "cloning\n"), new LogChunk(1, "building\n") }, Ct);
+        using var retried = await runner.PostAsJsonAsync(url, new[] { new LogChunk(1, "building\n"), new LogChunk(2, "engine ready\n") }, Ct);
+        using var stale = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/logs?lease={Guid.NewGuid()}", new[] { new LogChunk(3, "x") }, Ct);
+        using var reader = _server.CreateClient();
+        var all = await reader.GetFromJsonAsync<JobLog>($"/api/jobs/{job.JobId}/logs", Ct);
+        var tail = await reader.GetFromJsonAsync<JobLog>($"/api/jobs/{job.JobId}/logs?after=1", Ct);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict), (first.StatusCode, retried.StatusCode, stale.StatusCode));
+        Assert.Equal("cloning\nbuilding\nengine ready\n", string.Concat(all!.Chunks.Select(c => c.Text)));
+        Assert.Equal([2], tail!.Chunks.Select(c => c.Sequence));
+    }
+
+    [Fact]
     public async Task Complete_EndsTheJobAndItsRun_AndTheRunnerIsIdleAgain()
     {
         await _server.QueueJobAsync("acme/complete", "done");

@@ -106,10 +106,10 @@ public static class RunnerJobsApi
         return TypedResults.Ok();
     }
 
-    private static IQueryable<Job> Held(PerfCiDbContext db, long jobId, long runnerId, Guid lease) =>
+    internal static IQueryable<Job> Held(PerfCiDbContext db, long jobId, long runnerId, Guid lease) =>
         db.Jobs.Where(j => j.Id == jobId && j.RunnerId == runnerId && j.LeaseToken == lease && j.State == JobState.Running);
 
-    private static ProblemHttpResult StaleLease(long jobId) => TypedResults.Problem(
+    internal static ProblemHttpResult StaleLease(long jobId) => TypedResults.Problem(
         $"This runner does not hold job {jobId} under that lease (it expired, the job moved on, or the token is wrong). Drop the job.",
         statusCode: StatusCodes.Status409Conflict, title: "Stale lease");
 }
