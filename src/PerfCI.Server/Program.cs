@@ -4,6 +4,7 @@ using PerfCI.Server.Hosting;
 using PerfCI.Server.Jobs;
 using PerfCI.Server.Repositories;
 using PerfCI.Server.Runners;
+using PerfCI.Server.Runs;
 
 return await ServerCommandLine.InvokeAsync(args, ServeAsync);
 
@@ -25,6 +26,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapRunnersApi();
     app.MapRunnerJobsApi();
     app.MapJobLogsApi();
+    app.MapRunsApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

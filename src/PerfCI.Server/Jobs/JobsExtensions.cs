@@ -38,6 +38,10 @@ public static class JobsExtensions
             .ValidateOnStart();
         builder.Services.AddTransient<RunnerPresenceJob>();
         builder.Services.AddTransient<LeaseExpiryJob>();
+        builder.Services.AddOptions<PerfCI.Server.Runs.GitOptions>().BindConfiguration(PerfCI.Server.Runs.GitOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.CacheDirectory), "Git:CacheDirectory must be set.").ValidateOnStart();
+        builder.Services.AddSingleton<PerfCI.Server.Runs.RepositoryMirror>();
+        builder.Services.AddTransient<PerfCI.Server.Runs.ExpandRunJob>();
         return builder;
     }
 

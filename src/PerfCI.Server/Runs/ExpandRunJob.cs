@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Domain;
+using PerfCI.Core.Suites;
+using PerfCI.Data;
+using PerfCI.Data.Entities;
+
+namespace PerfCI.Server.Runs;
+
+/// <summary>
+/// Turns a pending run into one job per suite, read from perfci.yml at the run's commit (or the
+/// repository's server-side suites). A bad file fails the run with file, line and field; nothing
+/// crashes. Re-entrant: a run that is no longer pending is left alone.
+/// </summary>
+public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, TimeProvider time, ILogger<ExpandRunJob> logger)
+{
+    public const string FileName = "perfci.yml";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [AutomaticRetry(Attempts = 3)]
+    public async Task RunAsync(long runId, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.Include(r => r.Repository).Include(r => r.Commit).SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null || run.State != RunState.Pending)
+            return;
+        var repository = run.Repository;
+        var yaml = repository.Settings.SuitesYaml
+            ?? await mirror.ReadFileAsync(repository.FullName, repository.CloneUrl, run.Commit.Sha, FileName, cancellationToken);
+        var now = time.GetUtcNow();
+        if (yaml is null)
+        {
+            await FailAsync(run, $"{FileName}: there is no {FileName} at {run.Commit.Sha[..Math.Min(12, run.Commit.Sha.Length)]} and the repository has no suites in its settings.", now, cancellationToken);
+            return;
+        }
+        SuiteFile file;
+        try
+        {
+            file = SuiteParser.Parse(yaml, FileName);
+        }
+        catch (SuiteDefinitionException e)
+        {
+            await FailAsync(run, e.Message, now, cancellationToken);
+            return;
+        }
+        var suites = run.SuiteFilter is { Length: > 0 } filter ? file.Suites.Where(s => filter.Contains(s.Name)).ToList() : [.. file.Suites];
+        if (suites.Count == 0)
+        {
+            await FailAsync(run, $"{FileName}: none of the suites asked for ({string.Join(", ", run.SuiteFilter ?? [])}) is defined.", now, cancellationToken);
+            return;
+        }
+        foreach (var definition in suites)
+        {
+            var suite = await db.Suites.FirstOrDefaultAsync(s => s.RepositoryId == repository.Id && s.Name == definition.Name, cancellationToken)
+                ?? db.Suites.Add(new Suite { RepositoryId = repository.Id, Name = definition.Name, CreatedAt = now }).Entity;
+            db.Jobs.Add(new Job
+            {
+                Run = run, Suite = suite, SuiteDefinition = JsonSerializer.Serialize(definition, Json), RequiredLabels = [.. definition.RunsOn],
+                RequiredHardwareClass = run.HardwareClass, State = JobState.Queued, QueuedAt = now,
+            });
+        }
+        run.State = RunState.Queued;
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Run {RunId} expanded into {Count} jobs", run.Id, suites.Count);
+    }
+
+    private async Task FailAsync(Run run, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        run.State = RunState.Failed;
+        run.Error = error;
+        run.FinishedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogWarning("Run {RunId} failed before any job: {Error}", run.Id, error);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace PerfCI.Server.Runs;
+
+public sealed class GitOptions
+{
+    public const string SectionName = "Git";
+
+    /// <summary>Where the server keeps bare mirrors of the repositories (to read perfci.yml at a commit).</summary>
+    public string CacheDirectory { get; set; } = ".perfci/git";
+}
+
+/// <summary>
+/// Bare mirrors of the benchmarked repositories, fetched on demand, to read a file at a commit.
+/// Git itself does the work; one mirror per repository, fetched under a per-repository lock.
+/// </summary>
+public sealed class RepositoryMirror(IOptions<GitOptions> options, ILogger<RepositoryMirror> logger)
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
+
+    /// <summary>The file's content at <paramref name="sha"/>, or null when the commit has no such file.</summary>
+    public async Task<string?> ReadFileAsync(string fullName, string cloneUrl, string sha, string path, CancellationToken cancellationToken)
+    {
+        var mirror = Path.GetFullPath(Path.Combine(options.Value.CacheDirectory, fullName.Replace('/', '_') + ".git"));
+        var gate = Locks.GetOrAdd(mirror, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!Directory.Exists(mirror))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(mirror)!);
+                await GitAsync(null, ["clone", "--mirror", "--quiet", cloneUrl, mirror], cancellationToken);
+            }
+            else if ((await GitAsync(mirror, ["cat-file", "-e", $"{sha}^{{commit}}"], cancellationToken, check: false)).ExitCode != 0)
+            {
+                logger.LogInformation("Fetching {Repository} for {Sha}", fullName, sha);
+                await GitAsync(mirror, ["fetch", "--quiet", "--prune", "origin", "+refs/*:refs/*"], cancellationToken);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+        var show = await GitAsync(mirror, ["show", $"{sha}:{path}"], cancellationToken, check: false);
+        if (show.ExitCode == 0)
+            return show.Output;
+        if ((await GitAsync(mirror, ["cat-file", "-e", $"{sha}^{{commit}}"], cancellationToken, check: false)).ExitCode != 0)
+            throw new InvalidOperationException($"commit {sha} is not in {cloneUrl}");
+        return null;
+    }
+
+    private static async Task<(int ExitCode, string Output)> GitAsync(string? gitDir, IEnumerable<string> arguments, CancellationToken cancellationToken, bool check = true)
+    {
+        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        if (gitDir is not null)
+        {
+            start.ArgumentList.Add("--git-dir");
+            start.ArgumentList.Add(gitDir);
+        }
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("git could not be started");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (check && process.ExitCode != 0)
+            throw new InvalidOperationException($"git {string.Join(' ', start.ArgumentList.Skip(gitDir is null ? 0 : 2).Take(1))} failed: {(await error).Trim()}");
+        return (process.ExitCode, await output);
+    }
+}
