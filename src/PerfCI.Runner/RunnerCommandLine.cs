@@ -15,6 +15,7 @@ public static class RunnerCommandLine
         var root = new RootCommand("perfci-runner: the PerfCI agent on a benchmark machine.");
         root.Subcommands.Add(Fingerprint());
         root.Subcommands.Add(RegisterCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         return root;
     }
 

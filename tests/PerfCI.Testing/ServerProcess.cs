@@ -34,7 +34,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts the server; <paramref name="environment"/> entries with a null value are removed.</summary>
     public static ServerProcess Start(
-        IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory)
+        IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, string? assembly = null)
     {
         var start = new ProcessStartInfo
         {
@@ -44,7 +44,8 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(RepositoryPaths.ServerAssembly);
+        // Any of PerfCI's programs (the runner, perfci-bench) can be started the same way.
+        start.ArgumentList.Add(assembly ?? RepositoryPaths.ServerAssembly);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         // Nothing of the test process's own database settings leaks into the child.
