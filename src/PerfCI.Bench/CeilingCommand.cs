@@ -208,7 +208,7 @@ internal static partial class CeilingCommand
         var host = Environment.ProcessPath!;
         // Under 'dotnet perfci-bench.dll' the host is dotnet and the assembly comes first.
         return Path.GetFileNameWithoutExtension(host) == "dotnet"
-            ? (host, [typeof(CeilingCommand).Assembly.Location, .. arguments])
+            ? (host, [Environment.GetCommandLineArgs()[0], .. arguments])
             : (host, arguments);
     }
 
