@@ -94,4 +94,6 @@ public static class ExitCodes
     /// <summary>Credential or registration token rejected: restarting will not help.</summary>
     public const int Unauthorized = 3;
     public const int ServerUnreachable = 4;
+    /// <summary>The engine did not start, was not ready in time, or died.</summary>
+    public const int EngineFailed = 5;
 }

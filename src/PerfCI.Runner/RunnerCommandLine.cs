@@ -16,6 +16,7 @@ public static class RunnerCommandLine
         root.Subcommands.Add(Fingerprint());
         root.Subcommands.Add(RegisterCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ExecCommand.Create());
         return root;
     }
 
