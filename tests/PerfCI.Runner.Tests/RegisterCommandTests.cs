@@ -10,9 +10,9 @@ public sealed class RegisterCommandTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Register_SavesTheCredentialWithMode0600_AndATokenWorksOnce()
+    public async Task Register_SavesTheCredentialWithMode0600_AndATokenWorksOnce_AndARevokedRunnerStops()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync(nameof(Register_SavesTheCredentialWithMode0600_AndATokenWorksOnce));
+        var connectionString = await TestPostgres.CreateDatabaseAsync(nameof(Register_SavesTheCredentialWithMode0600_AndATokenWorksOnce_AndARevokedRunnerStops));
         using var workdir = new TempDirectory();
         var environment = new Dictionary<string, string?> { ["ConnectionStrings__PerfCI"] = connectionString };
         await using var tokenProcess = await ServerProcess.RunToExitAsync(["runner-token", "--labels", "gpu"], environment, workdir.Path, TimeSpan.FromSeconds(60));
@@ -37,6 +37,13 @@ public sealed class RegisterCommandTests
             Assert.Equal(saved.RunnerId, (await db.Runners.SingleAsync(r => r.Name == "gpu-box-1", Ct)).Id);
         Assert.Equal(ExitCodes.Unauthorized, second);
         Assert.Contains("401 Registration token rejected", secondError, StringComparison.Ordinal);
+
+        // Revoked: the agent stops at once with the exit code systemd does not restart on.
+        await using (var db = TestPostgres.CreateContext(connectionString))
+            await db.Runners.Where(r => r.Name == "gpu-box-1").ExecuteUpdateAsync(set => set.SetProperty(r => r.State, PerfCI.Core.Domain.RunnerState.Revoked), Ct);
+        var (revoked, _, revokedError) = await InvokeAsync(["run", "--config", config, "--backoff-seconds", "1"]);
+        Assert.Equal(ExitCodes.Unauthorized, revoked);
+        Assert.Contains("Not restarting", revokedError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -109,6 +109,32 @@ public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task CancellingARun_CancelsItsQueuedJobs_AndTellsTheRunnerAtItsNextHeartbeat()
+    {
+        await _server.QueueJobAsync("acme/cancel", "cancel");
+        var (_, runner, job) = await ClaimAsync("cancel-runner", "cancel");
+        var queuedJob = await _server.QueueJobAsync("acme/cancel-queued", "nobody-has-this");
+        long queuedRun;
+        await using (var db = _server.CreateDbContext())
+            queuedRun = await db.Jobs.Where(j => j.Id == queuedJob).Select(j => j.RunId).SingleAsync(Ct);
+        using var client = _server.CreateClient();
+
+        using var cancelRunning = await client.PostAsync($"/api/runs/{job.RunId}/cancel", null, Ct);
+        using var cancelQueued = await client.PostAsync($"/api/runs/{queuedRun}/cancel", null, Ct);
+        using var beat = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/heartbeat", new { leaseToken = job.LeaseToken }, Ct);
+        var cancel = (await beat.Content.ReadFromJsonAsync<HeartbeatResponse>(Ct))!.Cancel;
+        using var done = await runner.PostAsJsonAsync($"/api/runners/jobs/{job.JobId}/complete", new { leaseToken = job.LeaseToken, succeeded = false, error = "cancelled" }, Ct);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (cancelRunning.StatusCode, cancelQueued.StatusCode, done.StatusCode));
+        Assert.True(cancel);
+        await using var check = _server.CreateDbContext();
+        Assert.Equal(JobState.Cancelled, (await check.Jobs.AsNoTracking().SingleAsync(j => j.Id == queuedJob, Ct)).State);
+        Assert.Equal(RunState.Cancelled, (await check.Runs.AsNoTracking().SingleAsync(r => r.Id == queuedRun, Ct)).State);
+        var stopped = await check.Jobs.AsNoTracking().Include(j => j.Run).SingleAsync(j => j.Id == job.JobId, Ct);
+        Assert.Equal((JobState.Cancelled, RunState.Cancelled), (stopped.State, stopped.Run.State));
+    }
+
+    [Fact]
     public async Task Complete_EndsTheJobAndItsRun_AndTheRunnerIsIdleAgain()
     {
         await _server.QueueJobAsync("acme/complete", "done");

@@ -92,9 +92,9 @@ public static class RunnerJobsApi
     {
         var runnerId = user.RunnerId();
         var now = time.GetUtcNow();
-        var state = request.Succeeded ? JobState.Succeeded : JobState.Failed;
+        // A job that was asked to stop and did not succeed was cancelled, not failed.
         var ended = await Held(db, jobId, runnerId, request.LeaseToken).ExecuteUpdateAsync(set => set
-            .SetProperty(j => j.State, state)
+            .SetProperty(j => j.State, j => request.Succeeded ? JobState.Succeeded : j.CancelRequested ? JobState.Cancelled : JobState.Failed)
             .SetProperty(j => j.FinishedAt, now)
             .SetProperty(j => j.Error, request.Error)
             .SetProperty(j => j.EngineLogTail, request.EngineLogTail)

@@ -31,7 +31,28 @@ public static class RunsApi
         var api = app.MapGroup("/api/runs").WithTags("Runs");
         api.MapPost("/", CreateAsync).WithName("CreateRun");
         api.MapGet("/{id:long}", GetAsync).WithName("GetRun");
+        api.MapPost("/{id:long}/cancel", CancelAsync).WithName("CancelRun");
         return app;
+    }
+
+    /// <summary>
+    /// Queued jobs are cancelled at once; running ones are told at their runner's next heartbeat
+    /// (the runner stops the engine and ends the job as cancelled).
+    /// </summary>
+    public static async Task<Results<Ok<RunView>, NotFound>> CancelAsync(long id, PerfCiDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken))
+            return TypedResults.NotFound();
+        var now = time.GetUtcNow();
+        await db.Jobs.Where(j => j.RunId == id && j.State == JobState.Queued)
+            .ExecuteUpdateAsync(set => set.SetProperty(j => j.State, JobState.Cancelled).SetProperty(j => j.FinishedAt, now), cancellationToken);
+        await db.Jobs.Where(j => j.RunId == id && j.State == JobState.Running)
+            .ExecuteUpdateAsync(set => set.SetProperty(j => j.CancelRequested, true), cancellationToken);
+        await db.Runs.Where(r => r.Id == id && r.State == RunState.Pending)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, RunState.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
+        if (await db.Jobs.AnyAsync(j => j.RunId == id, cancellationToken))
+            await PerfCI.Server.Runners.Runs.FinishIfDoneAsync(db, await db.Jobs.Where(j => j.RunId == id).Select(j => j.Id).FirstAsync(cancellationToken), now, cancellationToken);
+        return TypedResults.Ok((await ViewAsync(db, id, cancellationToken))!);
     }
 
     /// <summary>A manual run of a commit: expanded into jobs in the background (Hangfire), from perfci.yml at that commit.</summary>
