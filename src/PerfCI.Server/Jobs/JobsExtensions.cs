@@ -12,21 +12,23 @@ public static class JobsExtensions
     {
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<HangfireTelemetry>();
+        // The storage is this host's own service, not Hangfire's process-wide JobStorage.Current, so
+        // that two hosts in one process (the tests' servers) never enqueue into each other's database.
+        builder.Services.AddSingleton<JobStorage>(sp => new PostgreSqlStorage(
+            new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()),
+            new PostgreSqlStorageOptions
+            {
+                SchemaName = "hangfire",
+                PrepareSchemaIfNecessary = true,
+                // LISTEN/NOTIFY wakes a worker when a job is enqueued; polling is only the fallback.
+                EnableLongPolling = true,
+                QueuePollInterval = TimeSpan.FromSeconds(5),
+            }));
         builder.Services.AddHangfire((sp, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseFilter(sp.GetRequiredService<HangfireTelemetry>())
-            .UsePostgreSqlStorage(
-                storage => storage.UseConnectionFactory(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>())),
-                new PostgreSqlStorageOptions
-                {
-                    SchemaName = "hangfire",
-                    PrepareSchemaIfNecessary = true,
-                    // LISTEN/NOTIFY wakes a worker when a job is enqueued; polling is only the fallback.
-                    EnableLongPolling = true,
-                    QueuePollInterval = TimeSpan.FromSeconds(5),
-                }));
+            .UseFilter(sp.GetRequiredService<HangfireTelemetry>()));
         builder.Services.AddHangfireServer((sp, server) =>
         {
             var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value;
