@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using PerfCI.Bench.Engine;
 using PerfCI.Bench.Load;
 using PerfCI.Bench.Suites;
@@ -30,9 +29,9 @@ internal static class ExecCommand
             var checkout = Path.Combine(Path.GetTempPath(), $"perfci-exec-{Guid.NewGuid():N}");
             try
             {
-                var sha = (await GitAsync(parse.GetValue(repo)!.FullName, ["rev-parse", "--verify", $"{parse.GetValue(commit)}^{{commit}}"], ct)).Trim();
-                await GitAsync(null, ["clone", "--quiet", "--no-checkout", parse.GetValue(repo)!.FullName, checkout], ct);
-                await GitAsync(checkout, ["checkout", "--quiet", "--detach", sha], ct);
+                var sha = (await Processes.GitAsync(["-C", parse.GetValue(repo)!.FullName, "rev-parse", "--verify", $"{parse.GetValue(commit)}^{{commit}}"], ct)).Trim();
+                await Processes.GitAsync(["clone", "--quiet", "--no-checkout", parse.GetValue(repo)!.FullName, checkout], ct);
+                await Processes.GitAsync(["-C", checkout, "checkout", "--quiet", "--detach", sha], ct);
                 var file = Path.Combine(checkout, "perfci.yml");
                 if (!File.Exists(file))
                 {
@@ -48,7 +47,10 @@ internal static class ExecCommand
                     return ExitCodes.BadInput;
                 }
                 if (!string.IsNullOrWhiteSpace(definition.Build))
-                    await ShellAsync(definition.Build, checkout, definition.Environment, output, ct);
+                {
+                    await output.WriteLineAsync($"build: {definition.Build}");
+                    await Processes.ShellAsync(definition.Build, checkout, definition.Environment, output.WriteLine, ct);
+                }
                 var document = await SuiteRunner.RunAsync(definition, checkout, new ConsoleProgress(output), ct);
                 document = document with
                 {
@@ -83,37 +85,6 @@ internal static class ExecCommand
             }
         });
         return command;
-    }
-
-    private static async Task<string> GitAsync(string? directory, string[] arguments, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (directory is not null)
-        {
-            start.ArgumentList.Add("-C");
-            start.ArgumentList.Add(directory);
-        }
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("git could not start");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"git {arguments[0]}: {(await error).Trim()}");
-    }
-
-    private static async Task ShellAsync(string command, string directory, IReadOnlyDictionary<string, string> environment, TextWriter output, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = directory };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
-        await output.WriteLineAsync($"build: {command}");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("the build could not start");
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"the build failed with exit code {process.ExitCode}");
     }
 
     private sealed class ConsoleProgress(TextWriter output) : ISuiteProgress

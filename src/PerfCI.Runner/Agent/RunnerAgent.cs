@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using PerfCI.Bench.Engine;
 using PerfCI.Bench.Load;
@@ -61,7 +60,10 @@ public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter 
                 ?? throw new InvalidDataException("the job carries no suite definition");
             var checkout = await CheckoutAsync(job, log, work.Token);
             if (!string.IsNullOrWhiteSpace(suite.Build))
-                await BuildAsync(suite.Build, checkout, suite.Environment, log, work.Token);
+            {
+                log.Line($"build: {suite.Build}");
+                await Processes.ShellAsync(suite.Build, checkout, suite.Environment, log.Line, work.Token);
+            }
             var document = await SuiteRunner.RunAsync(suite, checkout, new LogProgress(log), work.Token);
             document = document with { Hardware = await HardwareProbe.ProbeAsync(work.Token) };
             await api.UploadAsync(job, document, work.Token);
@@ -142,56 +144,19 @@ public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter 
         if (!Directory.Exists(mirror))
         {
             log.Line($"cloning {job.CloneUrl}");
-            await GitAsync(null, ["clone", "--mirror", "--quiet", job.CloneUrl, mirror], ct);
+            await Processes.GitAsync(["clone", "--mirror", "--quiet", job.CloneUrl, mirror], ct);
         }
         else
         {
-            await GitAsync(mirror, ["fetch", "--quiet", "--prune", "origin", "+refs/*:refs/*"], ct);
+            await Processes.GitAsync(["--git-dir", mirror, "fetch", "--quiet", "--prune", "origin", "+refs/*:refs/*"], ct);
         }
         var checkout = Path.Combine(options.WorkDirectory, "jobs", job.JobId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Directory.Exists(checkout))
             Directory.Delete(checkout, recursive: true);
-        await GitAsync(null, ["clone", "--quiet", "--shared", "--no-checkout", mirror, checkout], ct);
-        await GitAsync(null, ["-C", checkout, "checkout", "--quiet", "--detach", job.CommitSha], ct);
+        await Processes.GitAsync(["clone", "--quiet", "--shared", "--no-checkout", mirror, checkout], ct);
+        await Processes.GitAsync(["-C", checkout, "checkout", "--quiet", "--detach", job.CommitSha], ct);
         log.Line($"checked out {job.CommitSha} in {checkout}");
         return checkout;
-    }
-
-    private static async Task BuildAsync(string command, string checkout, IReadOnlyDictionary<string, string> environment, JobLog log, CancellationToken ct)
-    {
-        log.Line($"build: {command}");
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = checkout, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("the build could not start");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Line(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Line(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"the build failed with exit code {process.ExitCode}");
-    }
-
-    private static async Task GitAsync(string? gitDir, string[] arguments, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        if (gitDir is not null)
-        {
-            start.ArgumentList.Add("--git-dir");
-            start.ArgumentList.Add(gitDir);
-        }
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("git could not start");
-        var error = process.StandardError.ReadToEndAsync(ct);
-        _ = process.StandardOutput.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"git {arguments[0]} failed: {(await error).Trim()}");
     }
 
     private async Task BackOffAsync(string why, CancellationToken ct)
