@@ -41,11 +41,14 @@ public sealed class AccuracyTests
         Assert.Equal(2000.0 / (values["ttft_p50"] / 1000), values["prefill_throughput_per_request"], 2000.0 / 0.120 * 0.06);
     }
 
+    // At concurrency 1 the few-tenths-of-a-millisecond path through two HTTP stacks is a visible share
+    // of a 45 ms TTFT, and the .NET JIT only settles it once the request path has run ~30 times
+    // (tiered compilation): so more warm-up there, and shorter outputs to keep the test quick.
     [Theory]
-    [InlineData(1)]
-    [InlineData(16)]
-    [InlineData(256)]
-    public async Task ClientMeasurements_MatchWhatTheEngineDid(int concurrency)
+    [InlineData(1, 8, 40)]
+    [InlineData(16, 24, 16)]
+    [InlineData(256, 24, 256)]
+    public async Task ClientMeasurements_MatchWhatTheEngineDid(int concurrency, int outputTokens, int warmup)
     {
         var model = new EngineModel { PrefillOverheadMs = 5, PrefillMsPerToken = 0.02, DecodeMsPerStep = 30, DecodeMsPerSequence = 0.02, MaxBatch = 512 };
         var truth = new TruthLog();
@@ -53,8 +56,8 @@ public sealed class AccuracyTests
         await using var app = SimulatorServer.Build(model, IPAddress.Loopback, port, truth);
         await app.StartAsync(Ct);
         using var client = new OpenAiStreamingClient(new Uri($"http://127.0.0.1:{port}/"), TimeSpan.FromSeconds(60));
-        var spec = new ScenarioSpec("accuracy", Endpoint.Completions, "m", new WorkloadSpec(500, 24), LoadSpec.Closed(concurrency),
-            Requests: Math.Max(24, concurrency * 2), Warmup: Math.Max(10, concurrency));
+        var spec = new ScenarioSpec("accuracy", Endpoint.Completions, "m", new WorkloadSpec(500, outputTokens), LoadSpec.Closed(concurrency),
+            Requests: Math.Max(24, concurrency * 2), Warmup: warmup);
 
         var trial = await new LoadGenerator(client).RunTrialAsync(spec, 0, null, Ct);
 
@@ -64,7 +67,7 @@ public sealed class AccuracyTests
         var rows = new[]
         {
             Compare("TTFT", pairs.Select(p => p.Measured.TokenEvents[0].AtMs - p.Measured.SentMs), pairs.Select(p => Ms(p.Truth.Events[0].Written - p.Truth.Arrived))),
-            Compare("TPOT", pairs.Select(p => RequestMetrics.From(p.Measured)!.TpotMs!.Value), pairs.Select(p => Ms(p.Truth.Events[^1].Written - p.Truth.Events[0].Written) / 23)),
+            Compare("TPOT", pairs.Select(p => RequestMetrics.From(p.Measured)!.TpotMs!.Value), pairs.Select(p => Ms(p.Truth.Events[^1].Written - p.Truth.Events[0].Written) / (outputTokens - 1))),
             Compare("ITL", pairs.SelectMany(p => RequestMetrics.From(p.Measured)!.ItlMs), pairs.SelectMany(p => TruthGaps(p.Truth))),
             Compare("E2E", pairs.Select(p => p.Measured.EndMs - p.Measured.SentMs), pairs.Select(p => Ms(p.Truth.Ended - p.Truth.Arrived))),
         };
