@@ -1,3 +1,4 @@
+using PerfCI.Server.Analysis;
 using PerfCI.Server.Dashboard;
 using PerfCI.Server.Database;
 using PerfCI.Server.Hosting;
@@ -27,6 +28,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapRunnerJobsApi();
     app.MapJobLogsApi();
     app.MapRunsApi();
+    app.MapAlertsApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

@@ -6,6 +6,7 @@ using PerfCI.Data.Postgres;
 using PerfCI.Core.Importers;
 using PerfCI.Core.Results;
 using PerfCI.Server.Database;
+using PerfCI.Server.Jobs;
 using PerfCI.Server.Results;
 using PerfCI.Server.Runners;
 
@@ -108,6 +109,7 @@ public static class ServerCommandLine
             }
             var builder = CommandHost([.. parse.UnmatchedTokens]);
             builder.Services.AddScoped<ResultIngestor>();
+            builder.Services.AddPerfCiJobStorage();
             using var host = builder.Build();
             await host.Services.MigrateDatabaseAsync(ct);
             await using var scope = host.Services.CreateAsyncScope();

@@ -2,6 +2,8 @@ using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Npgsql;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using PerfCI.Server.Analysis;
 using PerfCI.Server.Runners;
 
 namespace PerfCI.Server.Jobs;
@@ -12,18 +14,7 @@ public static class JobsExtensions
     {
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<HangfireTelemetry>();
-        // The storage is this host's own service, not Hangfire's process-wide JobStorage.Current, so
-        // that two hosts in one process (the tests' servers) never enqueue into each other's database.
-        builder.Services.AddSingleton<JobStorage>(sp => new PostgreSqlStorage(
-            new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()),
-            new PostgreSqlStorageOptions
-            {
-                SchemaName = "hangfire",
-                PrepareSchemaIfNecessary = true,
-                // LISTEN/NOTIFY wakes a worker when a job is enqueued; polling is only the fallback.
-                EnableLongPolling = true,
-                QueuePollInterval = TimeSpan.FromSeconds(5),
-            }));
+        builder.Services.AddPerfCiJobStorage();
         builder.Services.AddHangfire((sp, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -44,7 +35,31 @@ public static class JobsExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.CacheDirectory), "Git:CacheDirectory must be set.").ValidateOnStart();
         builder.Services.AddSingleton<PerfCI.Server.Runs.RepositoryMirror>();
         builder.Services.AddTransient<PerfCI.Server.Runs.ExpandRunJob>();
+        builder.Services.AddScoped<CommitHistory>();
+        builder.Services.AddTransient<AnalyzeRunJob>();
+        builder.Services.AddTransient<SeriesAnalysisJob>();
         return builder;
+    }
+
+    /// <summary>
+    /// The storage is this host's own service, not Hangfire's process-wide JobStorage.Current, so that
+    /// two hosts in one process (the tests' servers) never enqueue into each other's database. One-shot
+    /// commands (perfci upload) use it alone to enqueue work for the servers.
+    /// </summary>
+    public static IServiceCollection AddPerfCiJobStorage(this IServiceCollection services)
+    {
+        services.AddSingleton<JobStorage>(sp => new PostgreSqlStorage(
+            new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()),
+            new PostgreSqlStorageOptions
+            {
+                SchemaName = "hangfire",
+                PrepareSchemaIfNecessary = true,
+                // LISTEN/NOTIFY wakes a worker when a job is enqueued; polling is only the fallback.
+                EnableLongPolling = true,
+                QueuePollInterval = TimeSpan.FromSeconds(5),
+            }));
+        services.TryAddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>()));
+        return services;
     }
 
     public static WebApplication MapPerfCiJobs(this WebApplication app)

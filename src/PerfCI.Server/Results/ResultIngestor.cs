@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
@@ -8,6 +9,7 @@ using PerfCI.Core.Hardware;
 using PerfCI.Core.Results;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
+using PerfCI.Server.Analysis;
 
 namespace PerfCI.Server.Results;
 
@@ -31,7 +33,7 @@ public sealed class IngestException(string message) : Exception(message);
 /// sample (binary COPY), the series they extend, and the document itself. Idempotent: the same
 /// document for the same target is stored once. All or nothing, in one transaction.
 /// </summary>
-public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
+public sealed class ResultIngestor(PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time)
 {
     public async Task<IngestResult> IngestAsync(ResultDocument document, IngestTarget target, CancellationToken cancellationToken)
     {
@@ -87,6 +89,9 @@ public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
             });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            // A runner's job is analysed with its whole run, when the run ends; an upload is a run of its own.
+            if (target.JobId is null)
+                jobs.Enqueue<AnalyzeRunJob>(job => job.RunAsync(run.Id, CancellationToken.None));
             return new IngestResult(run.Id, false, series.Count, measurements, hardwareClass);
         }, cancellationToken);
     }

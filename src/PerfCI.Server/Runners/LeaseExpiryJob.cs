@@ -1,5 +1,6 @@
 using Hangfire;
 using Npgsql;
+using PerfCI.Data;
 
 namespace PerfCI.Server.Runners;
 
@@ -7,7 +8,7 @@ namespace PerfCI.Server.Runners;
 /// Jobs whose runner stopped heartbeating: queued again with the next attempt (the NOTIFY trigger
 /// wakes the waiting runners), or failed for good after their last attempt, with the reason.
 /// </summary>
-public sealed class LeaseExpiryJob(NpgsqlDataSource dataSource, ILogger<LeaseExpiryJob> logger)
+public sealed class LeaseExpiryJob(NpgsqlDataSource dataSource, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, ILogger<LeaseExpiryJob> logger)
 {
     public const string RecurringId = "runners:lease-expiry";
 
@@ -29,9 +30,19 @@ public sealed class LeaseExpiryJob(NpgsqlDataSource dataSource, ILogger<LeaseExp
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(Sql);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-            logger.LogWarning("Lease of job {JobId} expired: now {State}", reader.GetInt64(0), reader.GetString(1));
+        var failed = new List<long>();
+        await using (var command = dataSource.CreateCommand(Sql))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                logger.LogWarning("Lease of job {JobId} expired: now {State}", reader.GetInt64(0), reader.GetString(1));
+                if (reader.GetString(1) == "failed")
+                    failed.Add(reader.GetInt64(0));
+            }
+        }
+        // A job failed for good may have been its run's last one.
+        foreach (var jobId in failed)
+            await Runs.FinishIfDoneAsync(db, jobs, jobId, time.GetUtcNow(), cancellationToken);
     }
 }

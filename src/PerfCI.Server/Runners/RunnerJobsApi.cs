@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -6,6 +7,7 @@ using PerfCI.Core.Domain;
 using PerfCI.Core.Results;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
+using PerfCI.Server.Analysis;
 using PerfCI.Server.Results;
 
 namespace PerfCI.Server.Runners;
@@ -88,7 +90,7 @@ public static class RunnerJobsApi
 
     /// <summary>Ends the job (the runner stops heartbeating after this); the run ends with its last job.</summary>
     public static async Task<Results<Ok, ProblemHttpResult>> CompleteAsync(
-        long jobId, CompleteJobRequest request, ClaimsPrincipal user, PerfCiDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        long jobId, CompleteJobRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
     {
         var runnerId = user.RunnerId();
         var now = time.GetUtcNow();
@@ -102,7 +104,7 @@ public static class RunnerJobsApi
         if (ended == 0)
             return StaleLease(jobId);
         await db.Runners.Where(r => r.Id == runnerId).ExecuteUpdateAsync(set => set.SetProperty(r => r.State, RunnerState.Idle).SetProperty(r => r.LastSeenAt, now), cancellationToken);
-        await Runs.FinishIfDoneAsync(db, jobId, now, cancellationToken);
+        await Runs.FinishIfDoneAsync(db, jobs, jobId, now, cancellationToken);
         return TypedResults.Ok();
     }
 
@@ -116,8 +118,11 @@ public static class RunnerJobsApi
 
 public static class Runs
 {
-    /// <summary>When the last job of a run has ended, the run ends: failed if any job failed, cancelled if any was.</summary>
-    public static async Task FinishIfDoneAsync(PerfCiDbContext db, long jobId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// When the last job of a run has ended, the run ends: failed if any job failed, cancelled if any
+    /// was. The run that ends here (once) is then analysed.
+    /// </summary>
+    public static async Task FinishIfDoneAsync(PerfCiDbContext db, IBackgroundJobClient jobs, long jobId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var runId = await db.Jobs.Where(j => j.Id == jobId).Select(j => j.RunId).SingleAsync(cancellationToken);
         var states = await db.Jobs.Where(j => j.RunId == runId).Select(j => j.State).ToListAsync(cancellationToken);
@@ -126,6 +131,9 @@ public static class Runs
         var state = states.Contains(JobState.Failed) ? RunState.Failed
             : states.Contains(JobState.Cancelled) ? RunState.Cancelled
             : RunState.Succeeded;
-        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(set => set.SetProperty(r => r.State, state).SetProperty(r => r.FinishedAt, now), cancellationToken);
+        var ended = await db.Runs.Where(r => r.Id == runId && r.FinishedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, state).SetProperty(r => r.FinishedAt, now), cancellationToken);
+        if (ended == 1)
+            jobs.Enqueue<AnalyzeRunJob>(job => job.RunAsync(runId, CancellationToken.None));
     }
 }

@@ -22,6 +22,37 @@ public sealed class RepositoryMirror(IOptions<GitOptions> options, ILogger<Repos
     /// <summary>The file's content at <paramref name="sha"/>, or null when the commit has no such file.</summary>
     public async Task<string?> ReadFileAsync(string fullName, string cloneUrl, string sha, string path, CancellationToken cancellationToken)
     {
+        var mirror = await EnsureAsync(fullName, cloneUrl, sha, cancellationToken);
+        var show = await GitAsync(mirror, ["show", $"{sha}:{path}"], cancellationToken, check: false);
+        if (show.ExitCode == 0)
+            return show.Output;
+        if ((await GitAsync(mirror, ["cat-file", "-e", $"{sha}^{{commit}}"], cancellationToken, check: false)).ExitCode != 0)
+            throw new InvalidOperationException($"commit {sha} is not in {cloneUrl}");
+        return null;
+    }
+
+    /// <summary>
+    /// The branch's first-parent history, oldest first, freshly fetched: the order in which a series'
+    /// points are read. Null when the branch does not exist.
+    /// </summary>
+    public async Task<IReadOnlyList<HistoryCommit>?> FirstParentHistoryAsync(string fullName, string cloneUrl, string branch, CancellationToken cancellationToken)
+    {
+        var mirror = await EnsureAsync(fullName, cloneUrl, sha: null, cancellationToken);
+        // Unit and record separators cannot occur in the fields; the subject is the last one.
+        var log = await GitAsync(mirror, ["log", "--first-parent", "--reverse", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%s%x1e", $"refs/heads/{branch}", "--"], cancellationToken, check: false);
+        if (log.ExitCode != 0)
+            return null;
+        return [.. log.Output.Split('\x1e', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(record =>
+        {
+            var fields = record.Split('\x1f');
+            return new HistoryCommit(fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), fields[2], fields[3],
+                DateTimeOffset.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture), fields[5]);
+        })];
+    }
+
+    /// <summary>The mirror's path, cloned or fetched so that it has <paramref name="sha"/> (or the remote's latest refs when null).</summary>
+    private async Task<string> EnsureAsync(string fullName, string cloneUrl, string? sha, CancellationToken cancellationToken)
+    {
         var mirror = Path.GetFullPath(Path.Combine(options.Value.CacheDirectory, fullName.Replace('/', '_') + ".git"));
         var gate = Locks.GetOrAdd(mirror, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
@@ -32,9 +63,9 @@ public sealed class RepositoryMirror(IOptions<GitOptions> options, ILogger<Repos
                 Directory.CreateDirectory(Path.GetDirectoryName(mirror)!);
                 await GitAsync(null, ["clone", "--mirror", "--quiet", cloneUrl, mirror], cancellationToken);
             }
-            else if ((await GitAsync(mirror, ["cat-file", "-e", $"{sha}^{{commit}}"], cancellationToken, check: false)).ExitCode != 0)
+            else if (sha is null || (await GitAsync(mirror, ["cat-file", "-e", $"{sha}^{{commit}}"], cancellationToken, check: false)).ExitCode != 0)
             {
-                logger.LogInformation("Fetching {Repository} for {Sha}", fullName, sha);
+                logger.LogInformation("Fetching {Repository} for {Sha}", fullName, sha ?? "its branches");
                 await GitAsync(mirror, ["fetch", "--quiet", "--prune", "origin", "+refs/*:refs/*"], cancellationToken);
             }
         }
@@ -42,12 +73,7 @@ public sealed class RepositoryMirror(IOptions<GitOptions> options, ILogger<Repos
         {
             gate.Release();
         }
-        var show = await GitAsync(mirror, ["show", $"{sha}:{path}"], cancellationToken, check: false);
-        if (show.ExitCode == 0)
-            return show.Output;
-        if ((await GitAsync(mirror, ["cat-file", "-e", $"{sha}^{{commit}}"], cancellationToken, check: false)).ExitCode != 0)
-            throw new InvalidOperationException($"commit {sha} is not in {cloneUrl}");
-        return null;
+        return mirror;
     }
 
     private static async Task<(int ExitCode, string Output)> GitAsync(string? gitDir, IEnumerable<string> arguments, CancellationToken cancellationToken, bool check = true)
@@ -70,3 +96,6 @@ public sealed class RepositoryMirror(IOptions<GitOptions> options, ILogger<Repos
         return (process.ExitCode, await output);
     }
 }
+
+/// <summary>One commit of a first-parent history, as git prints it.</summary>
+public sealed record HistoryCommit(string Sha, string[] Parents, string AuthorName, string AuthorEmail, DateTimeOffset CommittedAt, string Subject);

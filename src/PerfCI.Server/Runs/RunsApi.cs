@@ -39,7 +39,7 @@ public static class RunsApi
     /// Queued jobs are cancelled at once; running ones are told at their runner's next heartbeat
     /// (the runner stops the engine and ends the job as cancelled).
     /// </summary>
-    public static async Task<Results<Ok<RunView>, NotFound>> CancelAsync(long id, PerfCiDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RunView>, NotFound>> CancelAsync(long id, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken))
             return TypedResults.NotFound();
@@ -51,7 +51,7 @@ public static class RunsApi
         await db.Runs.Where(r => r.Id == id && r.State == RunState.Pending)
             .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, RunState.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
         if (await db.Jobs.AnyAsync(j => j.RunId == id, cancellationToken))
-            await PerfCI.Server.Runners.Runs.FinishIfDoneAsync(db, await db.Jobs.Where(j => j.RunId == id).Select(j => j.Id).FirstAsync(cancellationToken), now, cancellationToken);
+            await PerfCI.Server.Runners.Runs.FinishIfDoneAsync(db, jobs, await db.Jobs.Where(j => j.RunId == id).Select(j => j.Id).FirstAsync(cancellationToken), now, cancellationToken);
         return TypedResults.Ok((await ViewAsync(db, id, cancellationToken))!);
     }
 
