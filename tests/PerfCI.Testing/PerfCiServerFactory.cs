@@ -72,4 +72,28 @@ public sealed class PerfCiServerFactory(string connectionString, IReadOnlyDictio
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<RepositoryDto>())!;
     }
+
+    /// <summary>
+    /// Waits until Hangfire has nothing queued, running or waiting for a retry. A job that failed (or
+    /// waits to retry after an exception) fails the wait with its exception, rather than a timeout.
+    /// </summary>
+    public async Task WaitForBackgroundJobsAsync(TimeSpan? timeout = null)
+    {
+        var monitoring = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var idlePolls = 0;
+        while (idlePolls < 2)
+        {
+            var failed = monitoring.FailedJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name}: {j.Value.ExceptionDetails}")
+                .Concat(monitoring.ScheduledJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} waits for a retry"))
+                .ToList();
+            if (failed.Count > 0)
+                throw new InvalidOperationException("Background jobs failed: " + string.Join("\n", failed));
+            var busy = monitoring.Queues().Sum(q => q.Length) + monitoring.ProcessingCount();
+            idlePolls = busy == 0 ? idlePolls + 1 : 0;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Background jobs still busy after {timeout ?? TimeSpan.FromSeconds(60)}: {busy} queued or running.");
+            await Task.Delay(100);
+        }
+    }
 }

@@ -41,6 +41,8 @@ public sealed class CommitHistory(PerfCiDbContext db, RepositoryMirror mirror, I
         await strategy.ExecuteAsync(async ct =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // Two runs ending together both refresh: one after the other, never interleaved.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(7032, {(int)repositoryId})", ct);
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using (var create = new NpgsqlCommand("CREATE TEMP TABLE history (sha text, parents text[], author_name text, author_email text, committed_at timestamptz, message text, position int) ON COMMIT DROP", connection))
                 await create.ExecuteNonQueryAsync(ct);

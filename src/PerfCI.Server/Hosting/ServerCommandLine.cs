@@ -1,10 +1,12 @@
 using System.CommandLine;
+using Hangfire;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PerfCI.Data.Postgres;
 using PerfCI.Core.Importers;
 using PerfCI.Core.Results;
+using PerfCI.Server.Analysis;
 using PerfCI.Server.Database;
 using PerfCI.Server.Jobs;
 using PerfCI.Server.Results;
@@ -117,6 +119,10 @@ public static class ServerCommandLine
             {
                 var result = await scope.ServiceProvider.GetRequiredService<ResultIngestor>().IngestAsync(
                     document, new IngestTarget(parse.GetValue(repository)!, parse.GetValue(commit)!) { Suite = parse.GetValue(suite), HardwareClass = parse.GetValue(hardwareClass) }, ct);
+                // An upload is a run of its own, ended already: the servers analyse it (a runner's job is
+                // analysed with its whole run, when the run ends).
+                if (!result.AlreadyIngested)
+                    scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Enqueue<AnalyzeRunJob>(job => job.RunAsync(result.RunId, CancellationToken.None));
                 await parse.InvocationConfiguration.Output.WriteLineAsync(result.AlreadyIngested
                     ? $"perfci upload: {path.Name} was already stored (run {result.RunId}); nothing changed."
                     : $"perfci upload: stored run {result.RunId}: {result.Measurements} measurements in {result.Series} series ({result.HardwareClass}).");

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
@@ -9,7 +8,6 @@ using PerfCI.Core.Hardware;
 using PerfCI.Core.Results;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
-using PerfCI.Server.Analysis;
 
 namespace PerfCI.Server.Results;
 
@@ -33,7 +31,7 @@ public sealed class IngestException(string message) : Exception(message);
 /// sample (binary COPY), the series they extend, and the document itself. Idempotent: the same
 /// document for the same target is stored once. All or nothing, in one transaction.
 /// </summary>
-public sealed class ResultIngestor(PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time)
+public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
 {
     public async Task<IngestResult> IngestAsync(ResultDocument document, IngestTarget target, CancellationToken cancellationToken)
     {
@@ -66,19 +64,19 @@ public sealed class ResultIngestor(PerfCiDbContext db, IBackgroundJobClient jobs
                 db.Repositories.Add(repository);
                 await db.SaveChangesAsync(ct);
             }
-            var commit = await db.Commits.FirstOrDefaultAsync(c => c.RepositoryId == repository.Id && c.Sha == target.CommitSha, ct);
-            if (commit is null)
-            {
-                commit = new Commit { RepositoryId = repository.Id, Sha = target.CommitSha, CommittedAt = document.StartedAt ?? now };
-                db.Commits.Add(commit);
-            }
-            var suite = await db.Suites.FirstOrDefaultAsync(s => s.RepositoryId == repository.Id && s.Name == suiteName, ct);
-            if (suite is null)
-            {
-                suite = new Suite { RepositoryId = repository.Id, Name = suiteName, CreatedAt = now };
-                db.Suites.Add(suite);
-            }
-            await db.SaveChangesAsync(ct);
+            // Commits and suites may be created at the same moment by another upload or by the history
+            // refresh: insert-if-absent, then read, so that a race is not an error.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO commits (repository_id, sha, parent_shas, author_name, author_email, message, committed_at)
+                VALUES ({repository.Id}, {target.CommitSha}, {Array.Empty<string>()}, '', '', '', {(document.StartedAt ?? now).ToUniversalTime()})
+                ON CONFLICT (repository_id, sha) DO NOTHING
+                """, ct);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO suites (repository_id, name, created_at) VALUES ({repository.Id}, {suiteName}, {now})
+                ON CONFLICT (repository_id, name) DO NOTHING
+                """, ct);
+            var commit = await db.Commits.SingleAsync(c => c.RepositoryId == repository.Id && c.Sha == target.CommitSha, ct);
+            var suite = await db.Suites.SingleAsync(s => s.RepositoryId == repository.Id && s.Name == suiteName, ct);
 
             var run = await RunForAsync(target, repository.Id, commit.Id, hardwareClass, now, ct);
             var series = await SeriesForAsync(document, repository.Id, suite.Id, hardwareClass, now, ct);
@@ -89,9 +87,6 @@ public sealed class ResultIngestor(PerfCiDbContext db, IBackgroundJobClient jobs
             });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            // A runner's job is analysed with its whole run, when the run ends; an upload is a run of its own.
-            if (target.JobId is null)
-                jobs.Enqueue<AnalyzeRunJob>(job => job.RunAsync(run.Id, CancellationToken.None));
             return new IngestResult(run.Id, false, series.Count, measurements, hardwareClass);
         }, cancellationToken);
     }

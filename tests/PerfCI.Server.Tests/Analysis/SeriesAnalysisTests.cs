@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Http.Json;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Domain;
+using PerfCI.Core.Results;
+using PerfCI.Server.Analysis;
+using PerfCI.Server.Results;
+using PerfCI.Testing;
+
+namespace PerfCI.Server.Tests.Analysis;
+
+/// <summary>
+/// Results uploaded for the commits of a real git repository's main branch, analysed by the server's
+/// Hangfire jobs on real PostgreSQL: change points, grouped alerts, reversal, triage, no-data.
+/// </summary>
+public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private readonly TempDirectory _temp = new();
+    private PerfCiServerFactory _server = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        _server = new PerfCiServerFactory(database.ConnectionString, new Dictionary<string, string> { ["Git:CacheDirectory"] = Path.Combine(_temp.Path, "mirrors") });
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task StepInLatency_RaisesOneRegressionGroup_ForTheCommitRange_AndNothingForFlatSeries()
+    {
+        var (repository, shas) = await CreateRepositoryAsync("step", 36);
+
+        // TTFT p50 and p99 both 10% slower from commit 24 on; throughput flat.
+        for (var i = 0; i < shas.Count; i++)
+            await UploadAsync(repository, shas[i], i, ttft: i < 24 ? 100 : 110, throughput: 50);
+        await _server.WaitForBackgroundJobsAsync();
+
+        using var client = _server.CreateClient();
+        var groups = (await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}", Ct))!;
+        var group = Assert.Single(groups);
+        Assert.Equal((shas[23], shas[24]), (group.FromCommit, group.ToCommit));
+        Assert.Equal((2, 0, AlertState.New), (group.Regressions, group.Improvements, group.State));
+        Assert.Equal(["ttft_p50", "ttft_p99"], group.Alerts.Select(a => a.Metric).Order());
+        Assert.All(group.Alerts, alert =>
+        {
+            Assert.Equal(AlertKind.Regression, alert.Kind);
+            Assert.InRange(alert.Magnitude, 0.08, 0.12);
+            Assert.InRange(0.10, alert.MagnitudeLower, alert.MagnitudeUpper);
+            Assert.True(alert.PValue < 0.001, $"p = {alert.PValue}");
+            Assert.InRange(alert.Noise, 0.001, 0.05);
+        });
+        var changePoints = (await client.GetFromJsonAsync<ChangePointView[]>($"/api/series/{group.Alerts[0].SeriesId}/change-points", Ct))!;
+        var changePoint = Assert.Single(changePoints);
+        Assert.Equal((shas[24], shas[23], ChangeKind.Regression), (changePoint.Commit, changePoint.PreviousCommit, changePoint.Kind));
+        Assert.InRange(changePoint.LevelAfter / changePoint.LevelBefore, 1.08, 1.12);
+    }
+
+    [Fact]
+    public async Task LaterImprovement_ThatRestoresTheLevel_ClosesTheRegressionAsFixed()
+    {
+        var (repository, shas) = await CreateRepositoryAsync("reverted", 40);
+
+        for (var i = 0; i < shas.Count; i++)
+            await UploadAsync(repository, shas[i], i, ttft: i is >= 14 and < 27 ? 115 : 100, throughput: 50);
+        await _server.WaitForBackgroundJobsAsync();
+
+        using var client = _server.CreateClient();
+        var groups = (await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}&state=all", Ct))!;
+        var regression = groups.Single(g => g.ToCommit == shas[14]).Alerts.First(a => a.Metric == "ttft_p50");
+        var improvement = groups.Single(g => g.ToCommit == shas[27]).Alerts.First(a => a.Metric == "ttft_p50");
+        Assert.Equal((AlertKind.Regression, AlertState.Fixed, SeriesAnalysisJob.Fixer), (regression.Kind, regression.State, regression.TriagedBy));
+        Assert.Equal(improvement.ChangePointId, regression.FixedByChangePointId);
+        Assert.Equal(AlertKind.Improvement, improvement.Kind);
+        Assert.DoesNotContain(await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}", Ct) ?? [], g => g.Regressions > 0);
+    }
+
+    [Fact]
+    public async Task Triage_FollowsTheStates_RecordsWhoAndWhen_AndRefusesAMoveThatMakesNoSense()
+    {
+        var (repository, shas) = await CreateRepositoryAsync("triage", 30);
+        for (var i = 0; i < shas.Count; i++)
+            await UploadAsync(repository, shas[i], i, ttft: i < 18 ? 100 : 112, throughput: 50);
+        await _server.WaitForBackgroundJobsAsync();
+        using var client = _server.CreateClient();
+        var group = Assert.Single((await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}", Ct))!);
+        var alert = group.Alerts[0];
+
+        using var acknowledged = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "acknowledged", by = "ana" }, Ct);
+        using var groupConfirmed = await client.PostAsJsonAsync($"/api/alert-groups/{group.Id}/triage", new { state = "confirmed", by = "ana", note = "the new scheduler" }, Ct);
+        using var backToNew = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "new", by = "ana" }, Ct);
+        using var nobody = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "fixed" }, Ct);
+        using var unknown = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "sort-of", by = "ana" }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+        Assert.Equal(AlertState.Acknowledged, (await acknowledged.Content.ReadFromJsonAsync<AlertView>(Ct))!.State);
+        var confirmed = (await groupConfirmed.Content.ReadFromJsonAsync<AlertGroupView>(Ct))!;
+        Assert.Equal(AlertState.Confirmed, confirmed.State);
+        Assert.All(confirmed.Alerts, a => Assert.Equal((AlertState.Confirmed, "ana", "the new scheduler"), (a.State, a.TriagedBy, a.Note)));
+        Assert.All(confirmed.Alerts, a => Assert.NotNull(a.TriagedAt));
+        Assert.Equal(HttpStatusCode.BadRequest, backToNew.StatusCode);
+        Assert.Contains("An alert that is confirmed cannot become new", await backToNew.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, nobody.StatusCode);
+        Assert.Contains("\"by\"", await nobody.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("wont-fix", await unknown.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AcceptedStep_BecomesTheBaseline_ItsAlertsCloseAsWontFix_AndItStaysThroughReanalysis()
+    {
+        var (repository, shas) = await CreateRepositoryAsync("accepted", 30);
+        for (var i = 0; i < shas.Count; i++)
+            await UploadAsync(repository, shas[i], i, ttft: i < 12 ? 100 : 120, throughput: 50);
+        await _server.WaitForBackgroundJobsAsync();
+        using var client = _server.CreateClient();
+        var alert = Assert.Single((await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}", Ct))!).Alerts.First(a => a.Metric == "ttft_p50");
+
+        using var accepted = await client.PostAsJsonAsync($"/api/change-points/{alert.ChangePointId}/accept", new { by = "ana", note = "bigger model, expected" }, Ct);
+        await _server.WaitForBackgroundJobsAsync();
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var changePoint = Assert.Single((await client.GetFromJsonAsync<ChangePointView[]>($"/api/series/{alert.SeriesId}/change-points", Ct))!);
+        Assert.Equal((true, "ana", shas[12]), (changePoint.Accepted, changePoint.AcceptedBy, changePoint.Commit));
+        var after = (await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}&state=all", Ct))!;
+        var closed = after.SelectMany(g => g.Alerts).Single(a => a.Id == alert.Id);
+        Assert.Equal((AlertState.WontFix, "bigger model, expected"), (closed.State, closed.Note));
+        Assert.Single(after.SelectMany(g => g.Alerts), a => a.SeriesId == alert.SeriesId);
+    }
+
+    [Fact]
+    public async Task SeriesThatStopsReceivingPoints_RaisesANoDataAlert_NamingWhereItStopped()
+    {
+        var (repository, shas) = await CreateRepositoryAsync("nodata", 16);
+
+        // The 'long' scenario breaks at commit 8; the suite keeps running.
+        for (var i = 0; i < shas.Count; i++)
+            await UploadAsync(repository, shas[i], i, ttft: 100, throughput: 50, withLongScenario: i < 8);
+        await _server.WaitForBackgroundJobsAsync();
+
+        using var client = _server.CreateClient();
+        var groups = (await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}", Ct))!;
+        var group = Assert.Single(groups);
+        Assert.Equal((shas[7], shas[8]), (group.FromCommit, group.ToCommit));
+        Assert.Equal(3, group.NoData); // the long scenario's three metrics
+        Assert.All(group.Alerts, a => Assert.Equal(("long@c4", AlertKind.NoData), (a.Scenario, a.Kind)));
+        Assert.Contains("No point on the last 5 benchmarked commits", group.Alerts[0].Note, StringComparison.Ordinal);
+    }
+
+    private async Task<(string Repository, IReadOnlyList<string> Shas)> CreateRepositoryAsync(string name, int commits)
+    {
+        var git = GitRepository.Init(Path.Combine(_temp.Path, name));
+        var shas = git.CommitMany(commits);
+        using var client = _server.CreateClient();
+        using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
+        response.EnsureSuccessStatusCode();
+        return ($"local/{name}", shas);
+    }
+
+    /// <summary>What `perfci upload` does: store the document, then have the servers analyse the new run.</summary>
+    private async Task UploadAsync(string repository, string sha, int seed, double ttft, double throughput, bool withLongScenario = false)
+    {
+        var random = new Random(seed);
+        double[] Trials(double level) => [.. Enumerable.Range(0, 5).Select(_ => level * (1 + 0.01 * Gaussian(random)))];
+        var scenarios = new List<ScenarioResult>
+        {
+            new()
+            {
+                Name = "chat", Concurrency = 1,
+                Metrics = [MetricCatalog.Samples("ttft_p50", Trials(ttft)), MetricCatalog.Samples("ttft_p99", Trials(ttft * 1.3)), MetricCatalog.Samples("output_throughput", Trials(throughput))],
+            },
+        };
+        if (withLongScenario)
+        {
+            scenarios.Add(new ScenarioResult
+            {
+                Name = "long", Concurrency = 4,
+                Metrics = [MetricCatalog.Samples("ttft_p50", Trials(ttft * 3)), MetricCatalog.Samples("ttft_p99", Trials(ttft * 4)), MetricCatalog.Samples("output_throughput", Trials(throughput / 2))],
+            });
+        }
+        var document = new ResultDocument { Source = new ResultSource("perfci-bench"), Scenarios = scenarios };
+        await using var scope = _server.Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<ResultIngestor>()
+            .IngestAsync(document, new IngestTarget(repository, sha, RunTrigger.Push) { Suite = "serving", HardwareClass = "h100" }, Ct);
+        scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Enqueue<AnalyzeRunJob>(job => job.RunAsync(result.RunId, CancellationToken.None));
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
