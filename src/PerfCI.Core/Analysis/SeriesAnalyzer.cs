@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PerfCI.Core.Domain;
 
 namespace PerfCI.Core.Analysis;
@@ -168,26 +169,31 @@ public sealed class SeriesAnalyzer
         var m = right - index;
         if (n < _options.MinSegment || m < _options.MinSegment)
             return (double.NaN, double.NaN);
+        // Quadratic in the half-window on purpose: a sliding update would be linear, but its rounding
+        // would depend on where the slide started, and an appended point must give bit-for-bit the
+        // result of analysing the whole series again.
+        var levels = CollectionsMarshal.AsSpan(_levels);
+        var beforeSide = levels[left..index];
+        var afterSide = levels[index..right];
         double u = 0, between = 0, withinBefore = 0, withinAfter = 0;
-        for (var i = left; i < index; i++)
+        for (var i = 0; i < beforeSide.Length; i++)
         {
-            var before = _levels[i];
-            for (var j = index; j < right; j++)
+            var before = beforeSide[i];
+            foreach (var after in afterSide)
             {
-                var after = _levels[j];
                 if (after > before)
                     u += 1;
                 else if (after == before)
                     u += 0.5;
                 between += Math.Abs(after - before);
             }
-            for (var k = i + 1; k < index; k++)
-                withinBefore += Math.Abs(_levels[k] - before);
+            for (var k = i + 1; k < beforeSide.Length; k++)
+                withinBefore += Math.Abs(beforeSide[k] - before);
         }
-        for (var j = index; j < right; j++)
+        for (var j = 0; j < afterSide.Length; j++)
         {
-            for (var l = j + 1; l < right; l++)
-                withinAfter += Math.Abs(_levels[l] - _levels[j]);
+            for (var l = j + 1; l < afterSide.Length; l++)
+                withinAfter += Math.Abs(afterSide[l] - afterSide[j]);
         }
         var pairs = (double)n * m;
         var z = (u - pairs / 2) / Math.Sqrt(pairs * (n + m + 1) / 12);
