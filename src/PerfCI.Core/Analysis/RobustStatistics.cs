@@ -69,7 +69,9 @@ internal static class RobustStatistics
     {
         var strategy = UseExact(first.Length, second.Length) ? MannWhitneyStrategy.LoefflerExact : MannWhitneyStrategy.EdgeworthApprox;
         var result = MannWhitneyTest.Instance.PerformStrategy(new Sample(second), new Sample(first), AlternativeHypothesis.TwoSides, Threshold.Zero, strategy);
-        return Math.Clamp(result.PValue.Value, 0, 1);
+        // The Edgeworth tail rounds to 0 past complete separation; no sample of these sizes can do better
+        // than that, so it is the honest floor.
+        return Math.Clamp(result.PValue.Value, MinimumAttainableP(first.Length, second.Length), 1);
     }
 
     /// <summary>The smallest two-sided Mann-Whitney p-value samples of these sizes can reach (complete separation).</summary>
