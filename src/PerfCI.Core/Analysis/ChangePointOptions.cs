@@ -39,7 +39,7 @@ public sealed record ChangePointOptions
     /// The noise-derived floor: a change must be at least this many times the local noise (the robust
     /// CV of one point around its level). Changes inside the noise band are real but not actionable.
     /// </summary>
-    public double NoiseMultiplier { get; init; } = 2;
+    public double NoiseMultiplier { get; init; } = 2.5;
 
     /// <summary>Confidence level of the magnitude's interval.</summary>
     public double ConfidenceLevel { get; init; } = 0.95;
