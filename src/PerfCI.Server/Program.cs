@@ -28,7 +28,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapRunnerJobsApi();
     app.MapJobLogsApi();
     app.MapRunsApi();
-    app.MapAlertsApi();
+    app.MapAnalysisApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Analysis;
 using PerfCI.Core.Domain;
 using PerfCI.Core.Results;
 using PerfCI.Server.Analysis;
@@ -151,24 +152,67 @@ public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixtur
         Assert.Equal((shas[7], shas[8]), (group.FromCommit, group.ToCommit));
         Assert.Equal(3, group.NoData); // the long scenario's three metrics
         Assert.All(group.Alerts, a => Assert.Equal(("long@c4", AlertKind.NoData), (a.Scenario, a.Kind)));
-        Assert.Contains("No point on the last 5 benchmarked commits", group.Alerts[0].Note, StringComparison.Ordinal);
+        // Raised by the first check that saw five or more misses (the uploads and the checks interleave).
+        Assert.Matches("^No point on the last [5-8] benchmarked commits", group.Alerts[0].Note);
+    }
+
+    [Fact]
+    public async Task PullRequestHead_ComparedWithItsMergeBase_IsARegression_WithItsInterval_AndASingleTrialIsInconclusive()
+    {
+        var (repository, shas, git) = await CreateGitRepositoryAsync("pr", 12);
+        for (var i = 0; i < shas.Count; i++)
+            await UploadAsync(repository, shas[i], i, ttft: 100, throughput: 50);
+        git.Git("checkout", "--quiet", "-b", "feature");
+        var slower = git.Commit("a slower scheduler");
+        var once = git.Commit("benchmarked once");
+        var slowerRun = await UploadAsync(repository, slower, 100, ttft: 108, throughput: 50, RunTrigger.PullRequest);
+        var onceRun = await UploadAsync(repository, once, 101, ttft: 104, throughput: 50, RunTrigger.PullRequest, trials: 1);
+        await _server.WaitForBackgroundJobsAsync();
+        using var client = _server.CreateClient();
+
+        var comparison = (await client.GetFromJsonAsync<RunComparisonView>($"/api/runs/{slowerRun}/comparison?base={shas[^1]}", Ct))!;
+        var unsure = (await client.GetFromJsonAsync<RunComparisonView>($"/api/runs/{onceRun}/comparison?base={shas[^1]}", Ct))!;
+        using var badBase = await client.GetAsync($"/api/runs/{slowerRun}/comparison?base=main", Ct);
+
+        Assert.Equal((Verdict.Regression, 2, shas[^1]), (comparison.Verdict, comparison.Regressions, comparison.BaseCommit));
+        var ttft = comparison.Metrics.Single(m => m.Metric == "ttft_p50");
+        Assert.Equal(Verdict.Regression, ttft.Verdict);
+        Assert.InRange(ttft.Shift, 0.06, 0.10);
+        Assert.InRange(0.08, ttft.ShiftLower, ttft.ShiftUpper);
+        Assert.Equal(RunComparer.BaselineCommits, ttft.BaselineCommits.Count); // the merge base and its stable neighbours
+        Assert.Contains(shas[^1], ttft.BaselineCommits);
+        Assert.Equal((RunComparer.BaselineCommits * 5, 5), (ttft.BaselineTrials, ttft.CandidateTrials));
+        Assert.True(ttft.MinimumDetectableShift < 0.03, $"detectable {ttft.MinimumDetectableShift}");
+        Assert.Equal(Verdict.NoChange, comparison.Metrics.Single(m => m.Metric == "output_throughput").Verdict);
+        var onceTtft = unsure.Metrics.Single(m => m.Metric == "ttft_p50");
+        Assert.Equal(Verdict.Inconclusive, onceTtft.Verdict);
+        Assert.True(onceTtft.TrialsNeeded > 1, $"trials needed: {onceTtft.TrialsNeeded}");
+        Assert.Contains("candidate trials would decide it", onceTtft.Reason, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badBase.StatusCode);
     }
 
     private async Task<(string Repository, IReadOnlyList<string> Shas)> CreateRepositoryAsync(string name, int commits)
+    {
+        var (repository, shas, _) = await CreateGitRepositoryAsync(name, commits);
+        return (repository, shas);
+    }
+
+    private async Task<(string Repository, IReadOnlyList<string> Shas, GitRepository Git)> CreateGitRepositoryAsync(string name, int commits)
     {
         var git = GitRepository.Init(Path.Combine(_temp.Path, name));
         var shas = git.CommitMany(commits);
         using var client = _server.CreateClient();
         using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
         response.EnsureSuccessStatusCode();
-        return ($"local/{name}", shas);
+        return ($"local/{name}", shas, git);
     }
 
     /// <summary>What `perfci upload` does: store the document, then have the servers analyse the new run.</summary>
-    private async Task UploadAsync(string repository, string sha, int seed, double ttft, double throughput, bool withLongScenario = false)
+    private async Task<long> UploadAsync(
+        string repository, string sha, int seed, double ttft, double throughput, RunTrigger trigger = RunTrigger.Push, int trials = 5, double noise = 0.01, bool withLongScenario = false)
     {
         var random = new Random(seed);
-        double[] Trials(double level) => [.. Enumerable.Range(0, 5).Select(_ => level * (1 + 0.01 * Gaussian(random)))];
+        double[] Trials(double level) => [.. Enumerable.Range(0, trials).Select(_ => level * (1 + noise * Gaussian(random)))];
         var scenarios = new List<ScenarioResult>
         {
             new()
@@ -188,8 +232,9 @@ public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixtur
         var document = new ResultDocument { Source = new ResultSource("perfci-bench"), Scenarios = scenarios };
         await using var scope = _server.Services.CreateAsyncScope();
         var result = await scope.ServiceProvider.GetRequiredService<ResultIngestor>()
-            .IngestAsync(document, new IngestTarget(repository, sha, RunTrigger.Push) { Suite = "serving", HardwareClass = "h100" }, Ct);
+            .IngestAsync(document, new IngestTarget(repository, sha, trigger) { Suite = "serving", HardwareClass = "h100" }, Ct);
         scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Enqueue<AnalyzeRunJob>(job => job.RunAsync(result.RunId, CancellationToken.None));
+        return result.RunId;
     }
 
     private static double Gaussian(Random random) =>

@@ -26,9 +26,9 @@ public sealed record TriageRequest(string? State, string? Note, string? By);
 
 public sealed record AcceptRequest(string? Note, string? By);
 
-public static class AlertsApi
+public static class AnalysisApi
 {
-    public static IEndpointRouteBuilder MapAlertsApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapAnalysisApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Alerts");
         api.MapGet("/alert-groups", ListGroupsAsync).WithName("ListAlertGroups");
@@ -37,6 +37,7 @@ public static class AlertsApi
         api.MapPost("/alerts/{id:long}/triage", TriageAlertAsync).WithName("TriageAlert");
         api.MapGet("/series/{id:long}/change-points", ChangePointsAsync).WithName("ListChangePoints");
         api.MapPost("/change-points/{id:long}/accept", AcceptAsync).WithName("AcceptChangePoint");
+        api.MapGet("/runs/{id:long}/comparison", CompareAsync).WithName("CompareRun");
         return app;
     }
 
@@ -151,6 +152,19 @@ public static class AlertsApi
         var seriesId = changePoint.SeriesId;
         jobs.Enqueue<SeriesAnalysisJob>(job => job.RunAsync(seriesId, CancellationToken.None));
         return TypedResults.Ok((await ChangePointViewsAsync(db, seriesId, cancellationToken)).Single(c => c.Id == id));
+    }
+
+    /// <summary>
+    /// The run against its baseline, per metric: a pull request's merge base by default, or the commit
+    /// named by <c>base</c>; a run of the default branch without a base is compared with the commits before it.
+    /// </summary>
+    public static async Task<Results<Ok<RunComparisonView>, NotFound, ValidationProblem>> CompareAsync(
+        long id, string? @base, RunComparer comparer, CancellationToken cancellationToken)
+    {
+        if (@base is not null && (@base.Length is < 7 or > 64 || !@base.All(char.IsAsciiHexDigit)))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["base"] = ["Expected a commit sha (7 to 64 hex digits)."] });
+        var comparison = await comparer.CompareAsync(id, @base?.ToLowerInvariant(), cancellationToken);
+        return comparison is null ? TypedResults.NotFound() : TypedResults.Ok(comparison);
     }
 
     private static (AlertState State, string? By, Dictionary<string, string[]> Errors) Validate(TriageRequest request, ClaimsPrincipal user)
