@@ -10,11 +10,19 @@ namespace PerfCI.Runner.Tests;
 
 /// <summary>
 /// What goes wrong on a runner, on real parts (server and runner processes, the simulated engine
-/// as a child of the runner, real PostgreSQL): a runner killed mid-job.
+/// as a child of the runner, real PostgreSQL): a runner killed mid-job, and an engine that does
+/// not start, is never ready, or crashes mid-run.
 /// </summary>
 public sealed class RunnerFailureEndToEndTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public enum EngineFailure
+    {
+        ExitsAtStart,
+        NeverReady,
+        CrashesMidRun,
+    }
 
     [Fact]
     public async Task RunnerKilledMidJob_LeaseExpires_ASecondRunnerFinishesTheJob_AndOneSetOfResultsIsStored()
@@ -68,6 +76,49 @@ public sealed class RunnerFailureEndToEndTests
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("Stale lease", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.False(runnerB.HasExited);
+    }
+
+    [Theory]
+    [InlineData(EngineFailure.ExitsAtStart, "the engine exited with code 2 before it was ready", "cannot read the engine model")]
+    [InlineData(EngineFailure.NeverReady, "the engine was not ready at http://127.0.0.1:", "perfci-bench: simulated engine 'sim'")]
+    [InlineData(EngineFailure.CrashesMidRun, "the engine exited with code 1 during scenario 'tiny'", "fatal: simulated crash on completion request 4 (crashAfterRequests: 3)")]
+    public async Task EngineFailure_FailsTheJobWithTheEnginesLastLines_AndTheSameRunnerThenRunsTheNextJob(EngineFailure failure, string error, string lastLine)
+    {
+        await using var server = await EndToEndServer.StartAsync($"{nameof(EngineFailure_FailsTheJobWithTheEnginesLastLines_AndTheSameRunnerThenRunsTheNextJob)}_{failure}");
+        var config = await server.RegisterRunnerAsync("sim-runner", Ct);
+        var repository = Path.Combine(server.WorkDirectory, "engine");
+        var broken = failure switch
+        {
+            // perfci-bench refuses a model file it cannot read, before it listens.
+            EngineFailure.ExitsAtStart => ServingSuite("broken", EngineRepository.SimulateCommand("missing.json")),
+            // Listening, but /health answers 503 for a minute: longer than the suite's timeout.
+            EngineFailure.NeverReady => ServingSuite("broken", EngineRepository.SimulateCommand("slow.json"), readyTimeout: "3s"),
+            // The cold start's request, the first trial's warm-up and its first measured request go through; the next kills it.
+            EngineFailure.CrashesMidRun => ServingSuite("broken", EngineRepository.SimulateCommand("crashing.json")),
+            _ => throw new ArgumentOutOfRangeException(nameof(failure)),
+        };
+        var sha = EngineRepository.Create(repository,
+            ("engine.json", """{ "model": "sim", "decodeMsPerStep": 5 }"""),
+            ("slow.json", """{ "model": "sim", "startupDelayMs": 60000 }"""),
+            ("crashing.json", """{ "model": "sim", "decodeMsPerStep": 5, "crashAfterRequests": 3 }"""),
+            ("perfci.yml", PerfciYml(broken, ServingSuite("serving", EngineRepository.SimulateCommand("engine.json")))));
+        await server.AddRepositoryAsync("local", "engine", repository, Ct);
+        var runner = server.StartRunner(config);
+        var brokenRunId = await server.CreateRunAsync("local/engine", sha, ["broken"], Ct);
+        var brokenRun = await server.WaitForRunAsync(brokenRunId, TimeSpan.FromSeconds(30), Ct);
+
+        var goodRunId = await server.CreateRunAsync("local/engine", sha, ["serving"], Ct);
+        var goodRun = await server.WaitForRunAsync(goodRunId, TimeSpan.FromSeconds(30), Ct);
+
+        Assert.True(State(brokenRun) == RunState.Failed, $"run: {brokenRun}\n{server.Output}");
+        var failedJob = brokenRun.GetProperty("jobs").EnumerateArray().Single();
+        Assert.StartsWith(error, failedJob.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains(lastLine, failedJob.GetProperty("engineLogTail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, failedJob.GetProperty("attempt").GetInt32()); // ended by its runner, not handed out again
+        // The same runner process, still running, took the next job and finished it.
+        Assert.True(State(goodRun) == RunState.Succeeded, $"run: {goodRun}\n{server.Output}");
+        Assert.Equal("sim-runner", goodRun.GetProperty("jobs")[0].GetProperty("runnerName").GetString());
+        Assert.False(runner.HasExited, server.Output);
     }
 
     private static RunState State(JsonElement run) => (RunState)run.GetProperty("state").GetInt32();
