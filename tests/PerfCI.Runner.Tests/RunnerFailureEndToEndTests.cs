@@ -40,7 +40,10 @@ public sealed class RunnerFailureEndToEndTests
         await server.AddRepositoryAsync("local", "engine", repository, Ct);
         var runId = await server.CreateRunAsync("local/engine", sha, suites: null, Ct);
         var runnerA = server.StartRunner(configA);
-        var jobId = await server.WaitForJobLogAsync(runId, "trial 1/2", TimeSpan.FromSeconds(60), Ct);
+        var jobId = await server.WaitForJobLogAsync(runId, "starting the engine", TimeSpan.FromSeconds(60), Ct);
+        // B waits in its long poll from here on: nothing is queued while A holds the job.
+        var runnerB = server.StartRunner(configB);
+        await server.WaitForJobLogAsync(runId, "trial 1/2", TimeSpan.FromSeconds(60), Ct);
         Guid staleLease;
         await using (var db = TestPostgres.CreateContext(server.ConnectionString))
         {
@@ -50,7 +53,6 @@ public sealed class RunnerFailureEndToEndTests
         }
 
         await runnerA.KillAsync(); // SIGKILL mid-trial: no upload, no complete, the lease just stops being renewed
-        var runnerB = server.StartRunner(configB);
         var run = await server.WaitForRunAsync(runId, TimeSpan.FromSeconds(60), Ct);
 
         Assert.True(State(run) == RunState.Succeeded, $"run: {run}\n{server.Output}");
