@@ -9,6 +9,7 @@ namespace PerfCI.Runner.Tests;
 /// repository whose perfci.yml starts perfci-bench's simulated engine, and the measurements in the
 /// database at the end.
 /// </summary>
+[Collection(EndToEndCollection.Name)]
 public sealed class AgentEndToEndTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

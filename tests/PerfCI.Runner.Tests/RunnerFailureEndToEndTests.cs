@@ -13,6 +13,7 @@ namespace PerfCI.Runner.Tests;
 /// as a child of the runner, real PostgreSQL): a runner killed mid-job, and an engine that does
 /// not start, is never ready, or crashes mid-run.
 /// </summary>
+[Collection(EndToEndCollection.Name)]
 public sealed class RunnerFailureEndToEndTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
