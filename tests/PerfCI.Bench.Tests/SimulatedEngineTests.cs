@@ -145,6 +145,7 @@ public sealed class SimulatedEngineTests
     [InlineData("{\n  \"maxBatch\": 0,\n  \"failureRate\": 2\n}", "engine.json: maxBatch: must be at least 1, was 0; failureRate: must be between 0 and 1, was 2")]
     [InlineData("{\n  \"decodeMsPerStep\": 1,\n  \"decodeMs\": 2\n}", "engine.json:3: decodeMs: unknown field")]
     [InlineData("{\n  \"maxBatch\": \"many\"\n}", "engine.json:2: maxBatch:")]
+    [InlineData("{\"crashAfterRequests\": -1}", "engine.json: crashAfterRequests: must be at least 0 when set, was -1")]
     public void EngineModel_BadFile_NamesTheFileLineAndField(string json, string expected)
     {
         var error = Assert.Throws<EngineModelException>(() => EngineModel.Parse(json, "engine.json"));

@@ -1,8 +1,5 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Domain;
 using PerfCI.Testing;
 
 namespace PerfCI.Runner.Tests;
@@ -12,6 +9,7 @@ namespace PerfCI.Runner.Tests;
 /// repository whose perfci.yml starts perfci-bench's simulated engine, and the measurements in the
 /// database at the end.
 /// </summary>
+[Collection(EndToEndCollection.Name)]
 public sealed class AgentEndToEndTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -19,40 +17,35 @@ public sealed class AgentEndToEndTests
     [Fact]
     public async Task Runner_ClaimsARun_RunsTheSuiteAgainstTheEngine_AndItsMeasurementsAreStored()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync(nameof(Runner_ClaimsARun_RunsTheSuiteAgainstTheEngine_AndItsMeasurementsAreStored));
-        using var workdir = new TempDirectory();
-        var environment = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__PerfCI"] = connectionString,
-            ["Git__CacheDirectory"] = Path.Combine(workdir.Path, "server-git"),
-            ["Runners__ClaimWait"] = "00:00:05",
-        };
-        await using var tokenProcess = await ServerProcess.RunToExitAsync(["runner-token", "--labels", "sim"], environment, workdir.Path, TimeSpan.FromSeconds(60));
-        var token = tokenProcess.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("perfci_reg_", StringComparison.Ordinal));
-        var port = FreePort.Next();
-        var url = $"http://127.0.0.1:{port}";
-        await using var server = ServerProcess.Start([], new Dictionary<string, string?>(environment) { ["Urls"] = url }, workdir.Path);
-        await server.WaitForOkAsync(new Uri($"{url}/health/ready"), TimeSpan.FromSeconds(90));
-        var config = Path.Combine(workdir.Path, "runner", "runner.json");
-        using (var output = new StringWriter())
-        {
-            var registered = await RunnerCommandLine.Build().Parse(["register", "--server", url, "--token", token, "--name", "sim-runner", "--config", config])
-                .InvokeAsync(new InvocationConfiguration { Output = output, Error = output }, Ct);
-            Assert.True(registered == 0, output.ToString());
-        }
-        var (repository, sha) = CreateEngineRepository(Path.Combine(workdir.Path, "engine"));
-        using var http = new HttpClient { BaseAddress = new Uri(url) };
-        (await http.PostAsJsonAsync("/api/repositories", new { owner = "local", name = "engine", cloneUrl = repository }, Ct)).EnsureSuccessStatusCode();
-        using var created = await http.PostAsJsonAsync("/api/runs", new { repository = "local/engine", commit = sha }, Ct);
-        var runId = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetInt64();
+        await using var server = await EndToEndServer.StartAsync(nameof(Runner_ClaimsARun_RunsTheSuiteAgainstTheEngine_AndItsMeasurementsAreStored));
+        var config = await server.RegisterRunnerAsync("sim-runner", Ct);
+        var repository = Path.Combine(server.WorkDirectory, "engine");
+        var sha = EngineRepository.Create(repository,
+            ("engine.json", """{ "model": "sim", "decodeMsPerStep": 10, "prefillMsPerToken": 0.01, "startupDelayMs": 300 }"""),
+            ("perfci.yml", $$"""
+                suites:
+                  - name: serving
+                    runs-on: [{{EndToEndServer.RunnerLabel}}]
+                    engine:
+                      command: {{EngineRepository.SimulateCommand("engine.json")}}
+                      ready: http://127.0.0.1:{port}/health
+                      timeout: 60s
+                    scenarios:
+                      - name: tiny
+                        workload: { input-tokens: 32, output-tokens: 8 }
+                        concurrency: [1, 2]
+                        requests: 6
+                        warmup: 2
+                        trials: 2
+                """));
+        await server.AddRepositoryAsync("local", "engine", repository, Ct);
+        var runId = await server.CreateRunAsync("local/engine", sha, suites: null, Ct);
 
-        await using var runner = ServerProcess.Start(
-            ["run", "--config", config, "--heartbeat-seconds", "1", "--backoff-seconds", "1"], new Dictionary<string, string?>(), workdir.Path,
-            Path.Combine(AppContext.BaseDirectory, "perfci-runner.dll"));
-        var run = await WaitForRunAsync(http, runId, TimeSpan.FromMinutes(2));
+        var runner = server.StartRunner(config);
+        var run = await server.WaitForRunAsync(runId, TimeSpan.FromMinutes(2), Ct);
 
-        Assert.True(run.GetProperty("state").GetInt32() == 3, $"run: {run}\nrunner:\n{runner.Output}\nserver:\n{server.Output}"); // Succeeded
-        await using var db = TestPostgres.CreateContext(connectionString);
+        Assert.True((RunState)run.GetProperty("state").GetInt32() == RunState.Succeeded, $"run: {run}\n{server.Output}");
+        await using var db = TestPostgres.CreateContext(server.ConnectionString);
         var scenarios = await db.Measurements.Where(m => m.RunId == runId).Select(m => m.Series.Scenario).Distinct().ToListAsync(Ct);
         Assert.Equal(["cold_start", "tiny@c1", "tiny@c2"], scenarios.Order());
         var samples = await db.Measurements.Where(m => m.RunId == runId && m.Series.Scenario == "tiny@c2" && m.Series.Metric == "tpot_p50").Select(m => m.Samples).SingleAsync(Ct);
@@ -65,59 +58,5 @@ public sealed class AgentEndToEndTests
         runner.Terminate();
         await runner.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, runner.ExitCode);
-    }
-
-    private static (string Path, string Sha) CreateEngineRepository(string path)
-    {
-        Directory.CreateDirectory(path);
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var bench = Path.Combine(AppContext.BaseDirectory, "perfci-bench.dll");
-        File.WriteAllText(Path.Combine(path, "engine.json"), """{ "model": "sim", "decodeMsPerStep": 10, "prefillMsPerToken": 0.01, "startupDelayMs": 300 }""");
-        File.WriteAllText(Path.Combine(path, "perfci.yml"), $$"""
-            suites:
-              - name: serving
-                runs-on: [sim]
-                engine:
-                  command: exec '{{dotnet}}' '{{bench}}' simulate --port {port} --config {checkout}/engine.json
-                  ready: http://127.0.0.1:{port}/health
-                  timeout: 60s
-                scenarios:
-                  - name: tiny
-                    workload: { input-tokens: 32, output-tokens: 8 }
-                    concurrency: [1, 2]
-                    requests: 6
-                    warmup: 2
-                    trials: 2
-            """);
-        Git(path, "init", "--quiet", "--initial-branch=main");
-        Git(path, "add", ".");
-        Git(path, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "Engine and its perfci.yml");
-        return (path, Git(path, "rev-parse", "HEAD").Trim());
-    }
-
-    private static string Git(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {error}");
-        return output;
-    }
-
-    private static async Task<JsonElement> WaitForRunAsync(HttpClient http, long runId, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var run = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}", Ct);
-            var state = run.GetProperty("state").GetInt32();
-            if (state >= 3 || DateTime.UtcNow > deadline) // Succeeded, Failed or Cancelled
-                return run;
-            await Task.Delay(250, Ct);
-        }
     }
 }

@@ -180,6 +180,27 @@ public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<Da
         Assert.Equal("The lease expired on attempt 2 of 2: the runner stopped heartbeating (crashed, killed or cut off).", failed.Error);
     }
 
+    [Fact]
+    public async Task Upload_AfterAnEarlierAttemptUploadedAndItsRunnerDied_IsAlreadyUploaded_AndTheJobKeepsOneSetOfResults()
+    {
+        var jobId = await _server.QueueJobAsync("acme/died-after-upload", "dau");
+        var (_, died, firstClaim) = await ClaimAsync("died-after-upload", "dau");
+        using (var firstUpload = await UploadAsync(died, firstClaim, Results(ttft: 40)))
+            firstUpload.EnsureSuccessStatusCode();
+        await ExpireLeaseAsync(jobId); // it died before /complete
+        await RunLeaseExpiryAsync();
+        var (_, second, secondClaim) = await ClaimAsync("after-the-dead-one", "dau");
+
+        using var upload = await UploadAsync(second, secondClaim, Results(ttft: 50));
+
+        Assert.Equal(2, secondClaim.Attempt);
+        Assert.Equal(HttpStatusCode.Conflict, upload.StatusCode);
+        Assert.Contains("Already uploaded", await upload.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        await using var db = _server.CreateDbContext();
+        Assert.Equal(1, Assert.Single(await db.JobResults.Where(r => r.JobId == jobId).Select(r => r.Attempt).ToListAsync(Ct)));
+        Assert.Equal(40, Assert.Single(await db.Measurements.Where(m => m.JobId == jobId).Select(m => m.Median).ToListAsync(Ct))); // the first attempt's
+    }
+
     private async Task ExpireLeaseAsync(long jobId)
     {
         await using var db = _server.CreateDbContext();

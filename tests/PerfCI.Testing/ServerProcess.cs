@@ -32,6 +32,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Starts the server; <paramref name="environment"/> entries with a null value are removed.</summary>
     public static ServerProcess Start(
         IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, string? assembly = null)
@@ -120,6 +122,13 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
+    }
+
+    /// <summary>SIGKILL to this process alone, as a crash or the OOM killer would: no handler runs, its children live on.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

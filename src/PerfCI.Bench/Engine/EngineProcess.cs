@@ -51,6 +51,7 @@ public sealed partial class EngineProcess : IAsyncDisposable
     /// <summary>The engine's pid, which is also its process group's id (it leads a new session).</summary>
     public int ProcessGroup { get; }
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>/bin/sh -c COMMAND</c> as the leader of a new session and process group.</summary>
     public static EngineProcess Start(EngineCommand command, MonotonicClock clock, int keepLines = 200)
@@ -80,6 +81,25 @@ public sealed partial class EngineProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The last lines of an engine that has exited, once its output pipes are read to the end: the
+    /// line that says why it died is its last, and the readers may not have had it yet when the exit
+    /// was seen. A process it left behind may hold the pipes open, so the wait is short.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FinalLinesAsync()
+    {
+        using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _process.WaitForExitAsync(drained.Token); // returns once stdout and stderr are at their end
+        }
+        catch (OperationCanceledException)
+        {
+            // Still running, or a child holds the pipes: what was read so far is what there is.
+        }
+        return LastLines;
+    }
+
     /// <summary>Polls the ready URL until it answers 2xx; the time from spawn to then is the time to ready.</summary>
     public async Task WaitReadyAsync(EngineCommand command, CancellationToken cancellationToken)
     {
@@ -88,7 +108,7 @@ public sealed partial class EngineProcess : IAsyncDisposable
         while (true)
         {
             if (_process.HasExited)
-                throw new EngineException($"the engine exited with code {_process.ExitCode} before it was ready", LastLines);
+                throw new EngineException($"the engine exited with code {_process.ExitCode} before it was ready", await FinalLinesAsync());
             if (Clock.NowMs > deadline)
                 throw new EngineException($"the engine was not ready at {command.ReadyUrl} within {command.ReadyTimeout.TotalSeconds:0.#} s", LastLines);
             try

@@ -32,6 +32,12 @@ public sealed record EngineModel
     public double StartupDelayMs { get; init; }
     /// <summary>Leave usage out of the stream even when include_usage is asked for.</summary>
     public bool OmitUsage { get; init; }
+    /// <summary>
+    /// When set, the engine serves this many completion requests and dies on the next one: a last
+    /// line on stderr, then the process exits with code 1 at once, as an engine hitting a CUDA
+    /// error or an assertion would. For testing what happens to a run whose engine crashes.
+    /// </summary>
+    public int? CrashAfterRequests { get; init; }
     public int Seed { get; init; } = 42;
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
@@ -102,6 +108,8 @@ public sealed record EngineModel
             errors.Add($"defaultMaxTokens: must be at least 1, was {DefaultMaxTokens}");
         if (OutputTokensCap is < 1)
             errors.Add($"outputTokensCap: must be at least 1 when set, was {OutputTokensCap}");
+        if (CrashAfterRequests is < 0)
+            errors.Add($"crashAfterRequests: must be at least 0 when set, was {CrashAfterRequests}");
         if (string.IsNullOrWhiteSpace(Model))
             errors.Add("model: must not be empty");
         return errors;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +17,7 @@ namespace PerfCI.Bench.Simulator;
 /// <c>/v1/chat/completions</c> (streaming and not), <c>/v1/models</c>, <c>/health</c>.
 /// A token is a whitespace-separated word, so prompt lengths are exact.
 /// </summary>
-public static class SimulatorServer
+public static partial class SimulatorServer
 {
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
@@ -38,6 +39,7 @@ public static class SimulatorServer
         builder.Services.AddSingleton(new SimulatedEngine(model));
         var app = builder.Build();
         var log = truth;
+        var crash = new CrashSwitch(model.CrashAfterRequests);
 
         var startedAt = Stopwatch.GetTimestamp();
         app.MapGet("/health", () =>
@@ -49,8 +51,16 @@ public static class SimulatorServer
             @object = "list",
             data = new[] { new { id = model.Model, @object = "model", owned_by = "perfci" } },
         }));
-        app.MapPost("/v1/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, log, chat: false));
-        app.MapPost("/v1/chat/completions", (HttpContext context, SimulatedEngine engine) => HandleAsync(context, engine, log, chat: true));
+        app.MapPost("/v1/completions", (HttpContext context, SimulatedEngine engine) =>
+        {
+            crash.Count();
+            return HandleAsync(context, engine, log, chat: false);
+        });
+        app.MapPost("/v1/chat/completions", (HttpContext context, SimulatedEngine engine) =>
+        {
+            crash.Count();
+            return HandleAsync(context, engine, log, chat: true);
+        });
         return app;
     }
 
@@ -256,5 +266,29 @@ public static class SimulatorServer
     {
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         await context.Response.WriteAsJsonAsync(new { error = new { message, type = "invalid_request_error", param, code = (string?)null } });
+    }
+
+    /// <summary>
+    /// <see cref="EngineModel.CrashAfterRequests"/>: the request after the last one served ends the
+    /// process at once, with no shutdown (no response, no flushed connections), the way an engine
+    /// killed by a CUDA error or the OOM killer goes; its last words are on stderr, as theirs are.
+    /// </summary>
+    private sealed partial class CrashSwitch(int? after)
+    {
+        private int _requests;
+
+        public void Count()
+        {
+            var request = Interlocked.Increment(ref _requests);
+            if (after is not { } limit || request <= limit)
+                return;
+            Console.Error.WriteLine($"perfci-bench simulate: fatal: simulated crash on completion request {request} (crashAfterRequests: {limit})");
+            Console.Error.Flush();
+            Exit(1);
+        }
+
+        // _exit, not Environment.Exit: the host's shutdown handlers would run and set the exit code to 0.
+        [LibraryImport("libc", EntryPoint = "_exit")]
+        private static partial void Exit(int status);
     }
 }

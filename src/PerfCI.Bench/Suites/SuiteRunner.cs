@@ -57,7 +57,7 @@ public static class SuiteRunner
                 {
                     var run = await generator.RunTrialAsync(spec, trial, progress?.StartScenario(spec, trial), cancellationToken);
                     if (engine.HasExited)
-                        throw new EngineException($"the engine exited during scenario '{scenario.Name}'", engine.LastLines);
+                        throw new EngineException($"the engine exited with code {engine.ExitCode} during scenario '{scenario.Name}'", await engine.FinalLinesAsync());
                     trials.Add(run);
                     progress?.Log($"{scenario.Name} {Describe(point)} trial {trial + 1}/{spec.Trials}: {run.Metrics.Completed} completed, {run.Metrics.Failed + run.Metrics.Incomplete} failed");
                 }

@@ -52,7 +52,8 @@ public sealed class ServerApi : IDisposable
     {
         using var content = new StringContent(ResultDocumentJson.Serialize(document), Encoding.UTF8, "application/json");
         using var response = await _http.PostAsync($"api/runners/jobs/{job.JobId}/results?lease={job.LeaseToken}", content, ct);
-        // A 409 "already uploaded" for this attempt means an earlier try of this very upload got through.
+        // A 409 "already uploaded": an earlier try of this very upload got through, or an earlier
+        // attempt's runner uploaded before it died; either way the job has its one set of results.
         if (response.StatusCode == HttpStatusCode.Conflict && (await response.Content.ReadAsStringAsync(ct)).Contains("Already uploaded", StringComparison.Ordinal))
             return;
         Check(response, job).Dispose();

@@ -23,11 +23,16 @@ public static class JobsExtensions
         builder.Services.AddHangfireServer((sp, server) =>
         {
             var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value;
+            var runners = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunnersOptions>>().Value;
             server.WorkerCount = options.WorkerCount;
+            server.SchedulePollingInterval = LeaseExpiryJob.SchedulerPolling(runners.LeaseCheckInterval);
             server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
         });
         builder.Services.AddOptions<RunnersOptions>().BindConfiguration(RunnersOptions.SectionName)
             .Validate(o => o.OfflineAfter > TimeSpan.FromSeconds(30), "Runners:OfflineAfter must be longer than the runners' 30 s long-poll.")
+            .Validate(o => o.LeaseDuration > TimeSpan.Zero, "Runners:LeaseDuration must be positive.")
+            .Validate(o => o.LeaseCheckInterval >= TimeSpan.FromSeconds(1) && o.LeaseCheckInterval <= TimeSpan.FromMinutes(1) && o.LeaseCheckInterval.Ticks % TimeSpan.TicksPerSecond == 0,
+                "Runners:LeaseCheckInterval must be whole seconds, from 00:00:01 to 00:01:00.")
             .ValidateOnStart();
         builder.Services.AddTransient<RunnerPresenceJob>();
         builder.Services.AddTransient<LeaseExpiryJob>();
@@ -74,7 +79,8 @@ public static class JobsExtensions
         // Recurring jobs are registered once at start under stable ids; re-registering updates them.
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<RunnerPresenceJob>(RunnerPresenceJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
-        recurring.AddOrUpdate<LeaseExpiryJob>(LeaseExpiryJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
+        var leaseCheck = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunnersOptions>>().Value.LeaseCheckInterval;
+        recurring.AddOrUpdate<LeaseExpiryJob>(LeaseExpiryJob.RecurringId, job => job.RunAsync(CancellationToken.None), LeaseExpiryJob.Cron(leaseCheck));
         return app;
     }
 

@@ -26,6 +26,17 @@ public sealed class LeaseExpiryJob(NpgsqlDataSource dataSource, PerfCiDbContext 
         RETURNING id, state::text
         """;
 
+    /// <summary>
+    /// The recurring schedule for <paramref name="interval"/>: every minute, or a six-field
+    /// (seconds) cron expression for shorter intervals, which Hangfire only honours when its
+    /// scheduler polls at least that often (see <see cref="SchedulerPolling"/>).
+    /// </summary>
+    public static string Cron(TimeSpan interval) =>
+        interval >= TimeSpan.FromMinutes(1) ? Hangfire.Cron.Minutely() : $"*/{(int)interval.TotalSeconds} * * * * *";
+
+    /// <summary>Hangfire's scheduler polls every 15 s by default; a shorter check needs it to poll as often.</summary>
+    public static TimeSpan SchedulerPolling(TimeSpan interval) => interval < TimeSpan.FromSeconds(15) ? interval : TimeSpan.FromSeconds(15);
+
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task RunAsync(CancellationToken cancellationToken)

@@ -50,7 +50,11 @@ public static class RunnerJobsApi
         return TypedResults.Ok(new HeartbeatResponse(expires, cancel));
     }
 
-    /// <summary>The job's result document, once per (job, attempt); the body is validated field by field.</summary>
+    /// <summary>
+    /// The job's result document, once per job; the body is validated field by field. A runner that
+    /// uploaded and died before completing leaves results behind: the job's next attempt runs again
+    /// but keeps those, so that a commit never has two sets of measurements from one job.
+    /// </summary>
     public static async Task<Results<Ok<IngestResult>, ValidationProblem, ProblemHttpResult>> UploadResultsAsync(
         long jobId, Guid lease, HttpRequest http, ClaimsPrincipal user, PerfCiDbContext db, ResultIngestor ingestor, CancellationToken cancellationToken)
     {
@@ -60,8 +64,13 @@ public static class RunnerJobsApi
             .SingleOrDefaultAsync(cancellationToken);
         if (job is null)
             return StaleLease(jobId);
-        if (await db.JobResults.AnyAsync(r => r.JobId == jobId && r.Attempt == job.Attempt, cancellationToken))
-            return TypedResults.Problem($"Job {jobId} already has results for attempt {job.Attempt}; a replayed upload changes nothing.", statusCode: StatusCodes.Status409Conflict, title: "Already uploaded");
+        if (await db.JobResults.Where(r => r.JobId == jobId).Select(r => r.Attempt).FirstOrDefaultAsync(cancellationToken) is { } uploaded)
+        {
+            var why = uploaded == job.Attempt
+                ? $"Job {jobId} already has results for attempt {job.Attempt}; a replayed upload changes nothing."
+                : $"Job {jobId} already has results, uploaded by attempt {uploaded} before its runner stopped heartbeating; they stand.";
+            return TypedResults.Problem(why, statusCode: StatusCodes.Status409Conflict, title: "Already uploaded");
+        }
 
         using var reader = new StreamReader(http.Body);
         ResultDocument document;

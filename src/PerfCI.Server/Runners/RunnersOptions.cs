@@ -12,4 +12,10 @@ public sealed class RunnersOptions
 
     /// <summary>A lease not renewed by a heartbeat within this long expires, and the job is queued again.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How often expired leases are looked for: a job whose runner died waits up to the lease plus
+    /// this long before it is queued again. Whole seconds, from 1 s to 1 min.
+    /// </summary>
+    public TimeSpan LeaseCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -80,4 +80,31 @@ public sealed class SuiteRunnerTests : IDisposable
         Assert.Equal("the engine exited with code 1 before it was ready", error.Message);
         Assert.Contains("model file not found", error.LastLines);
     }
+
+    [Fact]
+    public async Task Suite_FailsWithTheEnginesLastLines_WhenTheEngineCrashesMidRun()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_checkout.FullName, "engine.json"), """{ "decodeMsPerStep": 2, "crashAfterRequests": 4 }""", Ct);
+        var suite = SuiteParser.Parse($$"""
+            suites:
+              - name: crashing
+                engine:
+                  command: {{EngineCommand("{checkout}/engine.json")}}
+                  ready: http://127.0.0.1:{port}/health
+                  timeout: 30s
+                scenarios:
+                  - name: s
+                    workload: { input-tokens: 8, output-tokens: 4 }
+                    concurrency: 1
+                    requests: 8
+                    warmup: 1
+                    trials: 2
+            """).Suites[0];
+
+        var error = await Assert.ThrowsAsync<EngineException>(() => SuiteRunner.RunAsync(suite, _checkout.FullName, null, Ct));
+
+        // The cold start's request, the warm-up and two measured requests are served; the fifth kills it.
+        Assert.Equal("the engine exited with code 1 during scenario 's'", error.Message);
+        Assert.Equal("perfci-bench simulate: fatal: simulated crash on completion request 5 (crashAfterRequests: 4)", error.LastLines[^1]);
+    }
 }
