@@ -68,28 +68,36 @@ public sealed class SeriesAnalyzer
 
     public void Append(SeriesPoint point) => AppendRange([point]);
 
+    /// <summary>Appends points and brings the analysis up to date; a bad point rejects the whole batch.</summary>
     public void AppendRange(IEnumerable<SeriesPoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
-        var oldCount = Count;
+        // Checked before anything is stored, so that a bad point leaves the analysis as it was.
+        var batch = new List<(string Commit, double Level)>();
         foreach (var point in points)
         {
             ArgumentNullException.ThrowIfNull(point);
+            var position = Count + batch.Count;
             if (point.Samples is null || point.Samples.Count == 0)
-                throw new ArgumentException($"Point {Count} ({point.Commit}) has no samples.", nameof(points));
+                throw new ArgumentException($"Point {position} ({point.Commit}) has no samples.", nameof(points));
             var samples = new double[point.Samples.Count];
             for (var i = 0; i < samples.Length; i++)
             {
                 samples[i] = point.Samples[i];
                 if (!double.IsFinite(samples[i]))
-                    throw new ArgumentException($"Point {Count} ({point.Commit}) has a sample that is not a finite number.", nameof(points));
+                    throw new ArgumentException($"Point {position} ({point.Commit}) has a sample that is not a finite number.", nameof(points));
             }
-            var level = RobustStatistics.Median(samples);
-            _commits.Add(point.Commit ?? "");
+            batch.Add((point.Commit ?? "", RobustStatistics.Median(samples)));
+        }
+        if (batch.Count == 0)
+            return;
+        var oldCount = Count;
+        foreach (var (commit, level) in batch)
+        {
+            _commits.Add(commit);
             _levels.Add(level);
         }
-        if (Count > oldCount)
-            Update(oldCount);
+        Update(oldCount);
     }
 
     /// <summary>Recomputes everything a point at or after <paramref name="oldCount"/> can have touched.</summary>

@@ -253,5 +253,8 @@ public sealed class ChangePointDetectorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ChangePointDetector.Detect(series, Defaults with { Threshold = -0.1 }));
         Assert.Throws<ArgumentException>(() => ChangePointDetector.Detect([new SeriesPoint("a", [])], Defaults));
         Assert.Throws<ArgumentException>(() => ChangePointDetector.Detect([new SeriesPoint("a", [double.NaN])], Defaults));
+        var analyzer = new SeriesAnalyzer(Defaults, series);
+        Assert.Throws<ArgumentException>(() => analyzer.AppendRange([series[0], new SeriesPoint("b", [])]));
+        Assert.Equal(20, analyzer.Count); // the batch was rejected whole
     }
 }
