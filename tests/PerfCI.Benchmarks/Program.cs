@@ -1,14 +1,18 @@
 using PerfCI.Benchmarks;
 
 // dotnet run -c Release --project tests/PerfCI.Benchmarks -- dispatch [jobs]
+// dotnet run -c Release --project tests/PerfCI.Benchmarks -- analysis [--long]
+// dotnet run -c Release --project tests/PerfCI.Benchmarks -- detectors [seeds per cell]
 return args switch
 {
     ["dispatch", ..] => await DispatchLatency.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200),
+    ["analysis", ..] => AnalysisBenchmarks.Run(args[1..]),
+    ["detectors", ..] => DetectorComparison.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PerfCI.Benchmarks dispatch [jobs]");
+    Console.Error.WriteLine("usage: PerfCI.Benchmarks dispatch [jobs] | analysis [--long] | detectors [seeds per cell]");
     return 2;
 }

@@ -12,4 +12,24 @@ public static class ChangePointDetector
         ArgumentNullException.ThrowIfNull(series);
         return new SeriesAnalyzer(options, series).Changes;
     }
+
+    /// <summary>
+    /// A pull request's baseline: the trials of the point at <paramref name="index"/> (its merge base on
+    /// the base branch) and of the points around it on the same level, up to a window each side and never
+    /// across a change point, so that a step just before or after the merge base does not blur it.
+    /// </summary>
+    public static IReadOnlyList<double> StableBaseline(IReadOnlyList<SeriesPoint> series, int index, ChangePointOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, series.Count);
+        var changes = Detect(series, options);
+        var start = changes.LastOrDefault(c => c.Index <= index)?.Index ?? 0;
+        var end = changes.FirstOrDefault(c => c.Index > index)?.Index ?? series.Count;
+        if (options.BaselineStart is { } accepted && accepted > 0 && accepted < series.Count)
+            (start, end) = index < accepted ? (start, Math.Min(end, accepted)) : (Math.Max(start, accepted), end);
+        var from = Math.Max(start, index - options.Window);
+        var to = Math.Min(end, index + options.Window + 1);
+        return [.. series.Skip(from).Take(to - from).SelectMany(p => p.Samples)];
+    }
 }

@@ -68,28 +68,36 @@ public sealed class SeriesAnalyzer
 
     public void Append(SeriesPoint point) => AppendRange([point]);
 
+    /// <summary>Appends points and brings the analysis up to date; a bad point rejects the whole batch.</summary>
     public void AppendRange(IEnumerable<SeriesPoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
-        var oldCount = Count;
+        // Checked before anything is stored, so that a bad point leaves the analysis as it was.
+        var batch = new List<(string Commit, double Level)>();
         foreach (var point in points)
         {
             ArgumentNullException.ThrowIfNull(point);
+            var position = Count + batch.Count;
             if (point.Samples is null || point.Samples.Count == 0)
-                throw new ArgumentException($"Point {Count} ({point.Commit}) has no samples.", nameof(points));
+                throw new ArgumentException($"Point {position} ({point.Commit}) has no samples.", nameof(points));
             var samples = new double[point.Samples.Count];
             for (var i = 0; i < samples.Length; i++)
             {
                 samples[i] = point.Samples[i];
                 if (!double.IsFinite(samples[i]))
-                    throw new ArgumentException($"Point {Count} ({point.Commit}) has a sample that is not a finite number.", nameof(points));
+                    throw new ArgumentException($"Point {position} ({point.Commit}) has a sample that is not a finite number.", nameof(points));
             }
-            var level = RobustStatistics.Median(samples);
-            _commits.Add(point.Commit ?? "");
+            batch.Add((point.Commit ?? "", RobustStatistics.Median(samples)));
+        }
+        if (batch.Count == 0)
+            return;
+        var oldCount = Count;
+        foreach (var (commit, level) in batch)
+        {
+            _commits.Add(commit);
             _levels.Add(level);
         }
-        if (Count > oldCount)
-            Update(oldCount);
+        Update(oldCount);
     }
 
     /// <summary>Recomputes everything a point at or after <paramref name="oldCount"/> can have touched.</summary>
@@ -273,27 +281,36 @@ public sealed class SeriesAnalyzer
         var to = Math.Min(end, index + window);
         if (candidate + 1 < _candidates.Count)
             to = Math.Min(to, _candidates[candidate + 1]);
-        if (index - from < _options.MinSegment || to - index < _options.MinSegment)
-            return null;
+        return Verdict(_levels, _commits, index, from, to, _options);
+    }
 
-        var before = _levels.GetRange(from, index - from).ToArray();
-        var after = _levels.GetRange(index, to - index).ToArray();
+    /// <summary>
+    /// The verdict on a change at <paramref name="index"/> between the points [from, index) and
+    /// [index, to): significant by Mann-Whitney (paying Bonferroni for the scan's choice of position)
+    /// and at least the floor by Hodges-Lehmann. Shared with the detectors the benchmarks compare.
+    /// </summary>
+    internal static DetectedChange? Verdict(List<double> levels, IReadOnlyList<string> commits, int index, int from, int to, ChangePointOptions options)
+    {
+        if (index - from < options.MinSegment || to - index < options.MinSegment)
+            return null;
+        var before = levels.GetRange(from, index - from).ToArray();
+        var after = levels.GetRange(index, to - index).ToArray();
         var reference = Reference(before, after);
-        var shift = RobustStatistics.Shift(before, after, _options.ConfidenceLevel);
+        var shift = RobustStatistics.Shift(before, after, options.ConfidenceLevel);
         var magnitude = shift.Estimate / reference;
         var noise = RobustStatistics.PooledScale(before, after) / reference;
-        var floor = Math.Max(_options.Threshold ?? 0, _options.NoiseMultiplier * noise);
+        var floor = Math.Max(options.Threshold ?? 0, options.NoiseMultiplier * noise);
         if (magnitude == 0 || Math.Abs(magnitude) < floor)
             return null;
         // The scan chose this index as the best of the 2 x MinSegment + 1 around it, which makes a raw
         // p-value look better than it is; Bonferroni over those positions pays for the choice.
-        var p = Math.Min(1, RobustStatistics.MannWhitneyP(before, after) * (2 * _options.MinSegment + 1));
-        if (p >= _options.PValue)
+        var p = Math.Min(1, RobustStatistics.MannWhitneyP(before, after) * (2 * options.MinSegment + 1));
+        if (p >= options.PValue)
             return null;
 
-        var worse = _options.Direction == MetricDirection.LowerIsBetter ? magnitude > 0 : magnitude < 0;
+        var worse = options.Direction == MetricDirection.LowerIsBetter ? magnitude > 0 : magnitude < 0;
         return new DetectedChange(
-            index, _commits[index], index > 0 ? _commits[index - 1] : null,
+            index, commits[index], index > 0 ? commits[index - 1] : null,
             magnitude, shift.Lower / reference, shift.Upper / reference, p,
             worse ? ChangeKind.Regression : ChangeKind.Improvement,
             Summarize(from, before), Summarize(index, after), noise);

@@ -15,13 +15,18 @@ using PerfCI.Server.Runners;
 namespace PerfCI.Server.Hosting;
 
 /// <summary>
-/// The <c>perfci</c> command: serving is the default; <c>migrate</c> applies the schema alone.
+/// The <c>perfci</c> command: serving is the default; <c>migrate</c> applies the schema alone;
+/// <c>analyze</c> finds the change points of a series file without a database.
 /// Tokens it does not know (<c>--urls</c>, <c>--Key=value</c>) pass through to the host's configuration.
 /// A broken environment ends in one line on stderr and <see cref="ExitCodes.ConfigurationError"/>.
 /// </summary>
 public static class ServerCommandLine
 {
-    public static async Task<int> InvokeAsync(string[] args, Func<string[], CancellationToken, Task<int>> serve)
+    public static async Task<int> InvokeAsync(string[] args, Func<string[], CancellationToken, Task<int>> serve) =>
+        // The host handles SIGINT/SIGTERM itself so that the local PostgreSQL cluster is stopped cleanly.
+        await Build(serve).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+    internal static RootCommand Build(Func<string[], CancellationToken, Task<int>> serve)
     {
         var root = new RootCommand("PerfCI: continuous performance-regression testing for LLM inference engines.")
         {
@@ -37,9 +42,8 @@ public static class ServerCommandLine
         root.Subcommands.Add(migrate);
         root.Subcommands.Add(UploadCommand());
         root.Subcommands.Add(RunnerTokenCommand());
-
-        // The host handles SIGINT/SIGTERM itself so that the local PostgreSQL cluster is stopped cleanly.
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        root.Subcommands.Add(AnalyzeCommand.Create());
+        return root;
     }
 
     private static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken)

@@ -232,6 +232,18 @@ public sealed class ChangePointDetectorTests
     }
 
     [Fact]
+    public void StableBaseline_TakesTheMergeBasesLevel_UpToAWindowAndNeverAcrossAChange()
+    {
+        var series = Series(Levels((60, 100), (40, 110)));
+
+        var baseline = ChangePointDetector.StableBaseline(series, 55, Defaults);
+
+        Assert.Equal((60 - 25) * 5, baseline.Count); // points 25..59: a window back, the step ahead
+        Assert.All(baseline, v => Assert.InRange(v, 99, 101));
+        Assert.All(ChangePointDetector.StableBaseline(series, 70, Defaults), v => Assert.InRange(v, 109, 111));
+    }
+
+    [Fact]
     public void Detect_RejectsOptionsAndPointsItCannotUse()
     {
         var series = Series(Levels((20, 100)));
@@ -241,5 +253,8 @@ public sealed class ChangePointDetectorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ChangePointDetector.Detect(series, Defaults with { Threshold = -0.1 }));
         Assert.Throws<ArgumentException>(() => ChangePointDetector.Detect([new SeriesPoint("a", [])], Defaults));
         Assert.Throws<ArgumentException>(() => ChangePointDetector.Detect([new SeriesPoint("a", [double.NaN])], Defaults));
+        var analyzer = new SeriesAnalyzer(Defaults, series);
+        Assert.Throws<ArgumentException>(() => analyzer.AppendRange([series[0], new SeriesPoint("b", [])]));
+        Assert.Equal(20, analyzer.Count); // the batch was rejected whole
     }
 }
