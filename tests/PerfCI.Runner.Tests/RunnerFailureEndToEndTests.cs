@@ -124,6 +124,51 @@ public sealed class RunnerFailureEndToEndTests
         Assert.False(runner.HasExited, server.Output);
     }
 
+    [Fact]
+    public async Task EngineCrashMidOpenLoopTrial_FailsTheJobAtOnce_NotWhenTheTrialsScheduleEnds()
+    {
+        await using var server = await EndToEndServer.StartAsync(nameof(EngineCrashMidOpenLoopTrial_FailsTheJobAtOnce_NotWhenTheTrialsScheduleEnds));
+        var config = await server.RegisterRunnerAsync("sim-runner", Ct);
+        var repository = Path.Combine(server.WorkDirectory, "engine");
+        // 600 requests at 20/s: the trial's schedule lasts 30 s, whether the engine answers or not.
+        // The cold start's request, the warm-up and the first two measured requests go through.
+        var sha = EngineRepository.Create(repository,
+            ("crashing.json", """{ "model": "sim", "decodeMsPerStep": 5, "crashAfterRequests": 4 }"""),
+            ("perfci.yml", PerfciYml($$"""
+                  - name: open
+                    runs-on: [{{EndToEndServer.RunnerLabel}}]
+                    engine:
+                      command: {{EngineRepository.SimulateCommand("crashing.json")}}
+                      ready: http://127.0.0.1:{port}/health
+                      timeout: 30s
+                    scenarios:
+                      - name: poisson
+                        workload: { input-tokens: 16, output-tokens: 8 }
+                        rate: 20
+                        requests: 600
+                        warmup: 1
+                        trials: 2
+                """)));
+        await server.AddRepositoryAsync("local", "engine", repository, Ct);
+        var runner = server.StartRunner(config);
+        var runId = await server.CreateRunAsync("local/engine", sha, suites: null, Ct);
+
+        var run = await server.WaitForRunAsync(runId, TimeSpan.FromSeconds(60), Ct);
+
+        Assert.True(State(run) == RunState.Failed, $"run: {run}\n{server.Output}");
+        var job = run.GetProperty("jobs").EnumerateArray().Single();
+        Assert.Equal("the engine exited with code 1 during scenario 'poisson'", job.GetProperty("error").GetString());
+        Assert.Contains("fatal: simulated crash on completion request 5 (crashAfterRequests: 4)", job.GetProperty("engineLogTail").GetString(), StringComparison.Ordinal);
+        await using (var db = TestPostgres.CreateContext(server.ConnectionString))
+        {
+            var times = await db.Jobs.Where(j => j.RunId == runId).Select(j => new { j.StartedAt, j.FinishedAt }).SingleAsync(Ct);
+            var ran = times.FinishedAt - times.StartedAt;
+            // Checkout, the engine's start and its stop take a few seconds; the trial's schedule alone would take 30.
+            Assert.True(ran < TimeSpan.FromSeconds(15), $"the job ran {ran}\n{server.Output}");
+        }
+        Assert.False(runner.HasExited, server.Output);
+    }
+
     private static RunState State(JsonElement run) => (RunState)run.GetProperty("state").GetInt32();
 
     private static string PerfciYml(params string[] suites) => $"suites:\n{string.Join('\n', suites)}\n";
