@@ -58,6 +58,7 @@ public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<Da
         var beat = await first.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<HeartbeatResponse>(Ct);
         Assert.False(beat!.Cancel);
         Assert.True(beat.LeaseExpiresAt >= job.LeaseExpiresAt);
+        Assert.Equal((TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(2)), (job.LeaseDuration, beat.LeaseDuration)); // the runner's own clock tells when a lease it could not renew is gone
         Assert.True((await cancelled.Content.ReadFromJsonAsync<HeartbeatResponse>(Ct))!.Cancel);
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Equal("Stale lease", (await stale.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString());
