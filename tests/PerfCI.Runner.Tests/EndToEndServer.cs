@@ -19,14 +19,14 @@ internal sealed class EndToEndServer : IAsyncDisposable
 
     private readonly TempDirectory _workdir;
     private readonly Dictionary<string, string?> _environment;
-    private readonly ServerProcess _server;
+    private readonly List<ServerProcess> _servers = []; // the last one is the one running
     private readonly List<ServerProcess> _runners = [];
 
     private EndToEndServer(TempDirectory workdir, Dictionary<string, string?> environment, ServerProcess server, string url, string connectionString)
     {
         _workdir = workdir;
         _environment = environment;
-        _server = server;
+        _servers.Add(server);
         Url = url;
         ConnectionString = connectionString;
         Http = new HttpClient { BaseAddress = new Uri(url) };
@@ -37,8 +37,9 @@ internal sealed class EndToEndServer : IAsyncDisposable
     public HttpClient Http { get; }
     public string WorkDirectory => _workdir.Path;
 
-    /// <summary>The server's output and every runner's, for a failed assertion's message.</summary>
-    public string Output => string.Join("\n", _runners.Select((r, i) => $"runner {i}:\n{r.Output}").Prepend($"server:\n{_server.Output}"));
+    /// <summary>The servers' output and every runner's, for a failed assertion's message.</summary>
+    public string Output => string.Join("\n",
+        _servers.Select((s, i) => $"server {i}:\n{s.Output}").Concat(_runners.Select((r, i) => $"runner {i}:\n{r.Output}")));
 
     /// <summary>
     /// Starts the server on a fresh database named after <paramref name="test"/>; <paramref name="settings"/>
@@ -57,20 +58,40 @@ internal sealed class EndToEndServer : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             environment[key] = value;
-        var url = $"http://127.0.0.1:{FreePort.Next()}";
-        var server = ServerProcess.Start([], new Dictionary<string, string?>(environment) { ["Urls"] = url }, workdir.Path);
+        environment["Urls"] = $"http://127.0.0.1:{FreePort.Next()}";
+        ServerProcess server;
         try
         {
-            await server.WaitForOkAsync(new Uri($"{url}/health/ready"), TimeSpan.FromSeconds(90));
+            server = await StartServerAsync(environment, workdir.Path);
+        }
+        catch
+        {
+            workdir.Dispose();
+            throw;
+        }
+        return new EndToEndServer(workdir, environment, server, environment["Urls"]!, connectionString);
+    }
+
+    private static async Task<ServerProcess> StartServerAsync(Dictionary<string, string?> environment, string workdir)
+    {
+        var server = ServerProcess.Start([], environment, workdir);
+        try
+        {
+            await server.WaitForOkAsync(new Uri($"{environment["Urls"]}/health/ready"), TimeSpan.FromSeconds(90));
+            return server;
         }
         catch
         {
             await server.DisposeAsync();
-            workdir.Dispose();
             throw;
         }
-        return new EndToEndServer(workdir, environment, server, url, connectionString);
     }
+
+    /// <summary>The server crashes (SIGKILL): its port refuses connections until <see cref="StartAgainAsync"/>.</summary>
+    public Task CrashAsync() => _servers[^1].KillAsync();
+
+    /// <summary>A new server process on the same port and database, as after a restart; returns once it is ready.</summary>
+    public async Task StartAgainAsync() => _servers.Add(await StartServerAsync(_environment, _workdir.Path));
 
     /// <summary>
     /// A one-time token from <c>perfci runner-token</c>, then <c>perfci-runner register</c> with it;
@@ -152,7 +173,8 @@ internal sealed class EndToEndServer : IAsyncDisposable
         foreach (var runner in _runners)
             await runner.DisposeAsync();
         KillLeftoverEngines();
-        await _server.DisposeAsync();
+        foreach (var server in _servers)
+            await server.DisposeAsync();
         Http.Dispose();
         _workdir.Dispose();
     }

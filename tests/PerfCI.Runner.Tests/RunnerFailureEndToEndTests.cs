@@ -10,8 +10,8 @@ namespace PerfCI.Runner.Tests;
 
 /// <summary>
 /// What goes wrong on a runner, on real parts (server and runner processes, the simulated engine
-/// as a child of the runner, real PostgreSQL): a runner killed mid-job, and an engine that does
-/// not start, is never ready, or crashes mid-run.
+/// as a child of the runner, real PostgreSQL): a runner killed mid-job, a server down when the
+/// runner uploads, and an engine that does not start, is never ready, or crashes mid-run.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class RunnerFailureEndToEndTests
@@ -81,6 +81,54 @@ public sealed class RunnerFailureEndToEndTests
         Assert.False(runnerB.HasExited);
     }
 
+    [Fact]
+    public async Task ServerDownAtUpload_TheRunnerRetriesUntilItIsBack_TheJobSucceedsWithOneSetOfResults_AndTheSameRunnerTakesTheNextJob()
+    {
+        // A lease of 30 s, longer than the outage (the rest of the benchmark and a server start),
+        // looked at every second: a runner that did not renew it once the server is back would lose the job.
+        await using var server = await EndToEndServer.StartAsync(nameof(ServerDownAtUpload_TheRunnerRetriesUntilItIsBack_TheJobSucceedsWithOneSetOfResults_AndTheSameRunnerTakesTheNextJob),
+            new Dictionary<string, string?> { ["Runners__LeaseDuration"] = "00:00:30", ["Runners__LeaseCheckInterval"] = "00:00:01" });
+        var config = await server.RegisterRunnerAsync("sim-runner", Ct);
+        var repository = Path.Combine(server.WorkDirectory, "engine");
+        // Each trial lasts ~2.5 s (6 requests of 40 tokens at 10 ms): the crash lands in the second.
+        var sha = EngineRepository.Create(repository,
+            ("engine.json", """{ "model": "sim", "decodeMsPerStep": 10, "startupDelayMs": 200 }"""),
+            ("perfci.yml", PerfciYml(ServingSuite("serving", EngineRepository.SimulateCommand("engine.json"), outputTokens: 40, requests: 6))));
+        await server.AddRepositoryAsync("local", "engine", repository, Ct);
+        var runId = await server.CreateRunAsync("local/engine", sha, suites: null, Ct);
+        var runner = server.StartRunner(config);
+        await runner.WaitForOutputAsync("trial 1/2", TimeSpan.FromSeconds(60));
+
+        await server.CrashAsync();
+        await runner.WaitForOutputAsync("upload failed", TimeSpan.FromSeconds(30)); // refused, and tried again later
+        await server.StartAgainAsync();
+        var run = await server.WaitForRunAsync(runId, TimeSpan.FromSeconds(60), Ct);
+
+        Assert.True(State(run) == RunState.Succeeded, $"run: {run}\n{server.Output}");
+        var job = run.GetProperty("jobs").EnumerateArray().Single();
+        var jobId = job.GetProperty("id").GetInt64();
+        Assert.Equal((1, "sim-runner"), (job.GetProperty("attempt").GetInt32(), job.GetProperty("runnerName").GetString()));
+        await using (var db = TestPostgres.CreateContext(server.ConnectionString))
+        {
+            var results = await db.JobResults.Where(r => r.RunId == runId).Select(r => new { r.JobId, r.Attempt }).ToListAsync(Ct);
+            Assert.Equal([new { JobId = (long?)jobId, Attempt = (int?)1 }], results);
+            var perSeries = await db.Measurements.Where(m => m.RunId == runId).GroupBy(m => m.Series.Scenario + "/" + m.Series.Metric)
+                .Select(g => new { Series = g.Key, Count = g.Count() }).ToListAsync(Ct);
+            Assert.Contains(perSeries, s => s.Series == "tiny@c1/tpot_p50");
+            Assert.All(perSeries, s => Assert.Equal(1, s.Count));
+            // What the runner logged while the server was down reached the job's log once it was back.
+            var log = string.Concat(await db.JobLogChunks.Where(c => c.JobId == jobId).OrderBy(c => c.Sequence).Select(c => c.Text).ToListAsync(Ct));
+            Assert.Contains("trial 2/2", log, StringComparison.Ordinal);
+            Assert.Contains("upload failed", log, StringComparison.Ordinal);
+        }
+        // The same runner process, still running, takes the next job.
+        var nextRunId = await server.CreateRunAsync("local/engine", sha, suites: null, Ct);
+        var nextRun = await server.WaitForRunAsync(nextRunId, TimeSpan.FromSeconds(60), Ct);
+        Assert.True(State(nextRun) == RunState.Succeeded, $"run: {nextRun}\n{server.Output}");
+        Assert.Equal("sim-runner", nextRun.GetProperty("jobs")[0].GetProperty("runnerName").GetString());
+        Assert.False(runner.HasExited, server.Output);
+    }
+
     [Theory]
     [InlineData(EngineFailure.ExitsAtStart, "the engine exited with code 2 before it was ready", "cannot read the engine model")]
     [InlineData(EngineFailure.NeverReady, "the engine was not ready at http://127.0.0.1:", "perfci-bench: simulated engine 'sim'")]
@@ -121,6 +169,51 @@ public sealed class RunnerFailureEndToEndTests
         // The same runner process, still running, took the next job and finished it.
         Assert.True(State(goodRun) == RunState.Succeeded, $"run: {goodRun}\n{server.Output}");
         Assert.Equal("sim-runner", goodRun.GetProperty("jobs")[0].GetProperty("runnerName").GetString());
+        Assert.False(runner.HasExited, server.Output);
+    }
+
+    [Fact]
+    public async Task EngineCrashMidOpenLoopTrial_FailsTheJobAtOnce_NotWhenTheTrialsScheduleEnds()
+    {
+        await using var server = await EndToEndServer.StartAsync(nameof(EngineCrashMidOpenLoopTrial_FailsTheJobAtOnce_NotWhenTheTrialsScheduleEnds));
+        var config = await server.RegisterRunnerAsync("sim-runner", Ct);
+        var repository = Path.Combine(server.WorkDirectory, "engine");
+        // 600 requests at 20/s: the trial's schedule lasts 30 s, whether the engine answers or not.
+        // The cold start's request, the warm-up and the first two measured requests go through.
+        var sha = EngineRepository.Create(repository,
+            ("crashing.json", """{ "model": "sim", "decodeMsPerStep": 5, "crashAfterRequests": 4 }"""),
+            ("perfci.yml", PerfciYml($$"""
+                  - name: open
+                    runs-on: [{{EndToEndServer.RunnerLabel}}]
+                    engine:
+                      command: {{EngineRepository.SimulateCommand("crashing.json")}}
+                      ready: http://127.0.0.1:{port}/health
+                      timeout: 30s
+                    scenarios:
+                      - name: poisson
+                        workload: { input-tokens: 16, output-tokens: 8 }
+                        rate: 20
+                        requests: 600
+                        warmup: 1
+                        trials: 2
+                """)));
+        await server.AddRepositoryAsync("local", "engine", repository, Ct);
+        var runner = server.StartRunner(config);
+        var runId = await server.CreateRunAsync("local/engine", sha, suites: null, Ct);
+
+        var run = await server.WaitForRunAsync(runId, TimeSpan.FromSeconds(60), Ct);
+
+        Assert.True(State(run) == RunState.Failed, $"run: {run}\n{server.Output}");
+        var job = run.GetProperty("jobs").EnumerateArray().Single();
+        Assert.Equal("the engine exited with code 1 during scenario 'poisson'", job.GetProperty("error").GetString());
+        Assert.Contains("fatal: simulated crash on completion request 5 (crashAfterRequests: 4)", job.GetProperty("engineLogTail").GetString(), StringComparison.Ordinal);
+        await using (var db = TestPostgres.CreateContext(server.ConnectionString))
+        {
+            var times = await db.Jobs.Where(j => j.RunId == runId).Select(j => new { j.StartedAt, j.FinishedAt }).SingleAsync(Ct);
+            var ran = times.FinishedAt - times.StartedAt;
+            // Checkout, the engine's start and its stop take a few seconds; the trial's schedule alone would take 30.
+            Assert.True(ran < TimeSpan.FromSeconds(15), $"the job ran {ran}\n{server.Output}");
+        }
         Assert.False(runner.HasExited, server.Output);
     }
 

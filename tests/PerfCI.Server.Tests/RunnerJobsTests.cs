@@ -58,6 +58,7 @@ public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<Da
         var beat = await first.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<HeartbeatResponse>(Ct);
         Assert.False(beat!.Cancel);
         Assert.True(beat.LeaseExpiresAt >= job.LeaseExpiresAt);
+        Assert.Equal((TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(2)), (job.LeaseDuration, beat.LeaseDuration)); // the runner's own clock tells when a lease it could not renew is gone
         Assert.True((await cancelled.Content.ReadFromJsonAsync<HeartbeatResponse>(Ct))!.Cancel);
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Equal("Stale lease", (await stale.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString());
@@ -153,52 +154,55 @@ public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<Da
     }
 
     [Fact]
-    public async Task ExpiredLease_RequeuesTheJobForAnotherRunner_WhoseResultsAreTheOnlyOnes_ThenFailsAfterTheLastAttempt()
+    public async Task ExpiredLease_RequeuesTheJobForAnotherRunner_RefusesTheFirstRunnersLateUpload_ThenFailsAfterTheLastAttempt()
     {
         var jobId = await _server.QueueJobAsync("acme/expiry", "exp");
         var (_, crashed, firstClaim) = await ClaimAsync("crashed-runner", "exp");
         await ExpireLeaseAsync(jobId);
         await RunLeaseExpiryAsync();
-        var (_, second, secondClaim) = await ClaimAsync("second-runner", "exp");
+        var (_, _, secondClaim) = await ClaimAsync("second-runner", "exp");
 
         using var lateUpload = await UploadAsync(crashed, firstClaim, Results());
-        using var upload = await UploadAsync(second, secondClaim, Results());
 
         Assert.Equal((jobId, 1, 2), (secondClaim.JobId, firstClaim.Attempt, secondClaim.Attempt));
         Assert.Equal(HttpStatusCode.Conflict, lateUpload.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        Assert.Contains("Stale lease", await lateUpload.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         await using (var db = _server.CreateDbContext())
-        {
-            Assert.Equal(1, await db.JobResults.CountAsync(r => r.JobId == jobId, Ct));
             await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(set => set.SetProperty(j => j.MaxAttempts, 2), Ct);
-        }
-        await ExpireLeaseAsync(jobId);
+        await ExpireLeaseAsync(jobId); // the second runner dies too, before uploading
         await RunLeaseExpiryAsync();
         await using var check = _server.CreateDbContext();
-        var failed = await check.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, Ct);
-        Assert.Equal(JobState.Failed, failed.State);
+        var failed = await check.Jobs.AsNoTracking().Include(j => j.Run).SingleAsync(j => j.Id == jobId, Ct);
+        Assert.Equal((JobState.Failed, RunState.Failed), (failed.State, failed.Run.State));
         Assert.Equal("The lease expired on attempt 2 of 2: the runner stopped heartbeating (crashed, killed or cut off).", failed.Error);
+        Assert.Equal(0, await check.JobResults.CountAsync(r => r.JobId == jobId, Ct));
     }
 
     [Fact]
-    public async Task Upload_AfterAnEarlierAttemptUploadedAndItsRunnerDied_IsAlreadyUploaded_AndTheJobKeepsOneSetOfResults()
+    public async Task ExpiredLease_OfAJobWhoseRunnerUploadedThenDied_EndsTheJobAndItsRunAsSucceeded_InsteadOfRunningItAgain()
     {
         var jobId = await _server.QueueJobAsync("acme/died-after-upload", "dau");
-        var (_, died, firstClaim) = await ClaimAsync("died-after-upload", "dau");
-        using (var firstUpload = await UploadAsync(died, firstClaim, Results(ttft: 40)))
-            firstUpload.EnsureSuccessStatusCode();
+        var (runnerId, died, claim) = await ClaimAsync("died-after-upload", "dau");
+        using (var upload = await UploadAsync(died, claim, Results(ttft: 40)))
+            upload.EnsureSuccessStatusCode();
         await ExpireLeaseAsync(jobId); // it died before /complete
+
         await RunLeaseExpiryAsync();
-        var (_, second, secondClaim) = await ClaimAsync("after-the-dead-one", "dau");
+        var (_, other) = await _server.RegisterRunnerAsync("after-the-dead-one", "dau");
+        using var nextClaim = await other.PostAsync("/api/runners/claim", null, Ct);
+        using var lateComplete = await died.PostAsJsonAsync($"/api/runners/jobs/{jobId}/complete", new { leaseToken = claim.LeaseToken, succeeded = true }, Ct);
 
-        using var upload = await UploadAsync(second, secondClaim, Results(ttft: 50));
-
-        Assert.Equal(2, secondClaim.Attempt);
-        Assert.Equal(HttpStatusCode.Conflict, upload.StatusCode);
-        Assert.Contains("Already uploaded", await upload.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, nextClaim.StatusCode); // nothing queued again
+        Assert.Equal(HttpStatusCode.Conflict, lateComplete.StatusCode);
         await using var db = _server.CreateDbContext();
+        var job = await db.Jobs.AsNoTracking().Include(j => j.Run).SingleAsync(j => j.Id == jobId, Ct);
+        Assert.Equal((JobState.Succeeded, 1, runnerId, null), (job.State, job.Attempt, job.RunnerId, job.Error));
+        Assert.Equal((null, null), (job.LeaseToken, job.LeaseExpiresAt));
+        Assert.NotNull(job.FinishedAt);
+        Assert.Equal(RunState.Succeeded, job.Run.State);
+        Assert.NotNull(job.Run.FinishedAt);
         Assert.Equal(1, Assert.Single(await db.JobResults.Where(r => r.JobId == jobId).Select(r => r.Attempt).ToListAsync(Ct)));
-        Assert.Equal(40, Assert.Single(await db.Measurements.Where(m => m.JobId == jobId).Select(m => m.Median).ToListAsync(Ct))); // the first attempt's
+        Assert.Equal(40, Assert.Single(await db.Measurements.Where(m => m.JobId == jobId).Select(m => m.Median).ToListAsync(Ct)));
     }
 
     private async Task ExpireLeaseAsync(long jobId)

@@ -117,6 +117,20 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"{url} did not answer 200 within {timeout}. Output:\n{Output}");
     }
 
+    /// <summary>Waits until the process has written a line containing <paramref name="text"/>, or fails with its output.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The process exited with {_process.ExitCode} before it wrote '{text}'. Output:\n{Output}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"The process did not write '{text}' within {timeout}. Output:\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Asks the server to stop the way systemd or docker would (SIGTERM).</summary>
     public void Terminate()
     {

@@ -31,6 +31,7 @@ public sealed partial class EngineProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _lines = new();
     private readonly int _keepLines;
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private EngineProcess(Process process, MonotonicClock clock, int keepLines)
     {
@@ -43,6 +44,10 @@ public sealed partial class EngineProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        process.Exited += (_, _) => _exited.TrySetResult();
+        process.EnableRaisingEvents = true;
+        if (process.HasExited) // before the handler was in place
+            _exited.TrySetResult();
     }
 
     public MonotonicClock Clock { get; }
@@ -51,6 +56,13 @@ public sealed partial class EngineProcess : IAsyncDisposable
     /// <summary>The engine's pid, which is also its process group's id (it leads a new session).</summary>
     public int ProcessGroup { get; }
     public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// Completes when the engine's own process exits. Unlike <see cref="Process.WaitForExitAsync"/>
+    /// it does not wait for the output pipes to close, which a worker the engine started may hold
+    /// open long after the engine died.
+    /// </summary>
+    public Task Exited => _exited.Task;
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>/bin/sh -c COMMAND</c> as the leader of a new session and process group.</summary>

@@ -18,7 +18,7 @@ public interface ISuiteProgress
 /// Runs one suite of a perfci.yml against its engine: start the engine (cold start), every
 /// scenario at every load point with warm-up and trials, stop the engine's whole process group.
 /// The result document is what the runner uploads. An engine that dies mid-run fails the suite
-/// with its last log lines.
+/// with its last log lines, as soon as it dies: the running trial is cancelled.
 /// </summary>
 public static class SuiteRunner
 {
@@ -55,8 +55,8 @@ public static class SuiteRunner
                 var trials = new List<TrialRun>();
                 for (var trial = 0; trial < spec.Trials; trial++)
                 {
-                    var run = await generator.RunTrialAsync(spec, trial, progress?.StartScenario(spec, trial), cancellationToken);
-                    if (engine.HasExited)
+                    var run = await RunTrialWatchingAsync(engine, generator, spec, trial, progress, cancellationToken);
+                    if (run is null || engine.HasExited)
                         throw new EngineException($"the engine exited with code {engine.ExitCode} during scenario '{scenario.Name}'", await engine.FinalLinesAsync());
                     trials.Add(run);
                     progress?.Log($"{scenario.Name} {Describe(point)} trial {trial + 1}/{spec.Trials}: {run.Metrics.Completed} completed, {run.Metrics.Failed + run.Metrics.Incomplete} failed");
@@ -75,6 +75,30 @@ public static class SuiteRunner
             FinishedAt = DateTimeOffset.UtcNow,
             Scenarios = scenarios,
         };
+    }
+
+    /// <summary>
+    /// One trial, cancelled as soon as the engine exits (null then). An open loop keeps to its
+    /// schedule whatever the server does, so without this a crash early in a long trial would
+    /// hold the job for the rest of the trial, sending to a dead port.
+    /// </summary>
+    private static async Task<TrialRun?> RunTrialWatchingAsync(
+        EngineProcess engine, LoadGenerator generator, ScenarioSpec spec, int trial, ISuiteProgress? progress, CancellationToken cancellationToken)
+    {
+        using var engineAlive = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = generator.RunTrialAsync(spec, trial, progress?.StartScenario(spec, trial), engineAlive.Token);
+        if (await Task.WhenAny(running, engine.Exited) == running)
+            return await running;
+        await engineAlive.CancelAsync();
+        try
+        {
+            await running;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The trial stopped because the engine did; the caller reports the engine.
+        }
+        return null;
     }
 
     public static ScenarioSpec ToSpec(ScenarioDefinition scenario, LoadPoint point, string model, string checkout)

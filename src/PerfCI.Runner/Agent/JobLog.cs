@@ -2,10 +2,16 @@ using System.Text;
 
 namespace PerfCI.Runner.Agent;
 
-/// <summary>A job's log: lines collected as they come, sent to the server in batches every ~500 ms.</summary>
+/// <summary>
+/// A job's log: lines collected as they come, sent to the server in numbered batches every ~500 ms.
+/// A batch the server did not take is sent again with the next (the numbers make a batch that did
+/// arrive twice harmless), so that a server outage leaves no hole in the log.
+/// </summary>
 public sealed class JobLog(ServerApi api, ClaimedJob job, TextWriter echo) : IAsyncDisposable
 {
     private readonly StringBuilder _pending = new();
+    private readonly List<(int Sequence, string Text)> _unsent = [];
+    private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private int _sequence;
     private Task? _pump;
@@ -38,25 +44,34 @@ public sealed class JobLog(ServerApi api, ClaimedJob job, TextWriter echo) : IAs
 
     public async Task FlushAsync(CancellationToken ct)
     {
-        string text;
-        lock (_pending)
-        {
-            if (_pending.Length == 0)
-                return;
-            text = _pending.ToString();
-            _pending.Clear();
-        }
+        await _sending.WaitAsync(ct);
         try
         {
-            await api.AppendLogAsync(job, [(_sequence++, text)], ct);
+            lock (_pending)
+            {
+                if (_pending.Length > 0)
+                {
+                    _unsent.Add((_sequence++, _pending.ToString()));
+                    _pending.Clear();
+                }
+            }
+            if (_unsent.Count == 0)
+                return;
+            await api.AppendLogAsync(job, _unsent, ct);
+            _unsent.Clear();
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            // The log is best effort; the job's outcome does not depend on it.
+            // Kept for the next flush. The log is best effort; the job's outcome does not depend on it.
         }
         catch (LeaseLostException)
         {
-            // The job is being dropped; the heartbeat loop says so.
+            // The job has ended or is being dropped: the log is closed.
+            _unsent.Clear();
+        }
+        finally
+        {
+            _sending.Release();
         }
     }
 
@@ -67,5 +82,6 @@ public sealed class JobLog(ServerApi api, ClaimedJob job, TextWriter echo) : IAs
             await _pump;
         await FlushAsync(CancellationToken.None);
         _stop.Dispose();
+        _sending.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using PerfCI.Bench.Engine;
 using PerfCI.Bench.Load;
 using PerfCI.Bench.Suites;
+using PerfCI.Core.Results;
 using PerfCI.Core.Suites;
 using PerfCI.Runner.Hardware;
 
@@ -13,6 +14,8 @@ public sealed record AgentOptions(string WorkDirectory, TimeSpan HeartbeatInterv
 /// The agent loop, modelled on GitHub's runner: long-poll claim (an empty answer means poll again
 /// at once), errors back off with jitter, a rejected credential ends the process with the
 /// do-not-restart exit code. One job at a time; the first heartbeat must succeed before any work.
+/// Nothing that goes wrong in one job ends the process: the job fails, or is left to the server's
+/// lease expiry, and the runner claims the next.
 /// </summary>
 public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter output)
 {
@@ -20,7 +23,7 @@ public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter 
 
     public async Task<int> RunAsync(CancellationToken stopping)
     {
-        await api.CheckCredentialAsync(stopping);
+        await ConnectAsync(stopping);
         output.WriteLine("perfci-runner: connected; waiting for jobs");
         while (!stopping.IsCancellationRequested)
         {
@@ -29,14 +32,14 @@ public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter 
             {
                 job = await api.ClaimAsync(stopping);
             }
-            catch (HttpRequestException e)
-            {
-                await BackOffAsync($"claim failed: {e.Message}", stopping);
-                continue;
-            }
             catch (TaskCanceledException) when (!stopping.IsCancellationRequested)
             {
                 continue; // the long poll outlived the client's timeout: poll again
+            }
+            catch (Exception e) when (e is HttpRequestException or JsonException)
+            {
+                await BackOffAsync($"claim failed: {e.Message}", stopping);
+                continue;
             }
             if (job is not null)
                 await ExecuteAsync(job, stopping);
@@ -44,16 +47,84 @@ public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter 
         return ExitCodes.Success;
     }
 
+    /// <summary>Checks the credential; a server that cannot be reached yet (it restarts, the network is not up) is waited for.</summary>
+    private async Task ConnectAsync(CancellationToken stopping)
+    {
+        while (true)
+        {
+            try
+            {
+                await api.CheckCredentialAsync(stopping);
+                return;
+            }
+            catch (HttpRequestException e)
+            {
+                await BackOffAsync($"cannot reach the server: {e.Message}", stopping);
+            }
+            catch (TaskCanceledException) when (!stopping.IsCancellationRequested)
+            {
+                await BackOffAsync("the server did not answer", stopping);
+            }
+        }
+    }
+
     private async Task ExecuteAsync(ClaimedJob job, CancellationToken stopping)
     {
         output.WriteLine($"perfci-runner: job {job.JobId} (run {job.RunId}, attempt {job.Attempt}) for {job.CommitSha}");
-        await api.HeartbeatAsync(job, stopping); // must succeed before the engine starts
-        using var work = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var heartbeats = HeartbeatLoopAsync(job, work);
+        await using var lease = new JobLease(api, job, options.HeartbeatInterval, stopping);
+        try
+        {
+            output.WriteLine($"perfci-runner: job {job.JobId} {await RunJobAsync(job, lease, stopping)}");
+        }
+        catch (Exception e) when (e is not RunnerRevokedException && !stopping.IsCancellationRequested)
+        {
+            // Whatever one job runs into must not end the runner (and the jobs queued behind it).
+            output.WriteLine($"perfci-runner: job {job.JobId} left to the server's lease expiry after an unexpected error: {e}");
+        }
+        if (lease.Revoked)
+            throw new RunnerRevokedException();
+    }
+
+    /// <summary>The job from its first heartbeat to its end; what became of it, for the runner's own output.</summary>
+    private async Task<string> RunJobAsync(ClaimedJob job, JobLease lease, CancellationToken stopping)
+    {
         await using var log = new JobLog(api, job, output);
         log.Start();
-        var succeeded = false;
-        string? error = null, engineTail = null;
+        // Before the engine is started (and holds a GPU for minutes), the lease must be known to hold.
+        if (!await lease.CallAsync("the first heartbeat", lease.RenewAsync, log.Line))
+            return "dropped: its lease could not be renewed";
+        lease.StartHeartbeats();
+        var (document, error, engineTail) = await BenchmarkAsync(job, lease, log, stopping);
+        if (lease.IsLost)
+            return "dropped: its lease was lost (the job may run elsewhere now)";
+        if (document is not null)
+        {
+            try
+            {
+                if (!await lease.CallAsync("upload", ct => api.UploadAsync(job, document, ct), log.Line))
+                    return "dropped: the upload did not get through while the lease held; the server's lease expiry decides";
+                log.Line($"uploaded {document.Scenarios.Sum(s => s.Metrics.Count)} metrics of {document.Scenarios.Count} scenarios");
+            }
+            catch (HttpRequestException e)
+            {
+                error = e.Message;
+                document = null;
+                log.Line(e.Message);
+            }
+        }
+        var succeeded = document is not null;
+        await log.FlushAsync(stopping); // the job's log is closed once it has ended
+        if (!await lease.CallAsync("completing the job", ct => api.CompleteAsync(job, succeeded, error, engineTail, ct), log.Line))
+            return "dropped: its end was not confirmed while the lease held (or a try whose answer was lost ended it); the server's lease expiry decides";
+        return succeeded ? "succeeded" : $"failed: {error}";
+    }
+
+    /// <summary>Checkout, build and the suite; the result document, or why there is none.</summary>
+    private async Task<(ResultDocument? Document, string? Error, string? EngineTail)> BenchmarkAsync(
+        ClaimedJob job, JobLease lease, JobLog log, CancellationToken stopping)
+    {
+        // Stopped by a lost lease (the job may be another runner's now) or by a cancel in a heartbeat's answer.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(lease.Token, lease.CancelRequested);
         try
         {
             var suite = JsonSerializer.Deserialize<SuiteDefinition>(job.Suite, Json)
@@ -65,74 +136,24 @@ public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter 
                 await Processes.ShellAsync(suite.Build, checkout, suite.Environment, log.Line, work.Token);
             }
             var document = await SuiteRunner.RunAsync(suite, checkout, new LogProgress(log), work.Token);
-            document = document with { Hardware = await HardwareProbe.ProbeAsync(work.Token) };
-            await api.UploadAsync(job, document, work.Token);
-            log.Line($"uploaded {document.Scenarios.Sum(s => s.Metrics.Count)} metrics of {document.Scenarios.Count} scenarios");
-            succeeded = true;
+            return (document with { Hardware = await HardwareProbe.ProbeAsync(work.Token) }, null, null);
         }
         catch (EngineException e)
         {
-            error = e.Message;
-            engineTail = string.Join('\n', e.LastLines.TakeLast(50));
             log.Line($"engine failed: {e.Message}");
+            return (null, e.Message, string.Join('\n', e.LastLines.TakeLast(50)));
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (work.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
-            error = "cancelled";
-            log.Line("the job was cancelled or its lease was lost");
+            log.Line(lease.IsLost ? "the lease was lost: stopping the job" : "the job was cancelled");
+            return (null, "cancelled", null);
         }
-        catch (LeaseLostException)
+        catch (Exception e) when (!stopping.IsCancellationRequested)
         {
-            output.WriteLine($"perfci-runner: lost the lease on job {job.JobId}; dropping it");
-            return;
-        }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or JsonException or FormatException)
-        {
-            error = e.Message;
+            // git, the build, a suite this runner cannot read, or a bug: the job fails, the runner goes on.
+            var expected = e is InvalidDataException or InvalidOperationException or IOException or JsonException or FormatException;
             log.Line($"failed: {e.Message}");
-        }
-        finally
-        {
-            await work.CancelAsync();
-            await heartbeats;
-        }
-        try
-        {
-            await log.FlushAsync(stopping);
-            await api.CompleteAsync(job, succeeded, error, engineTail, stopping);
-            output.WriteLine($"perfci-runner: job {job.JobId} {(succeeded ? "succeeded" : $"failed: {error}")}");
-        }
-        catch (LeaseLostException)
-        {
-            output.WriteLine($"perfci-runner: lost the lease on job {job.JobId} before completing it");
-        }
-    }
-
-    /// <summary>Renews the lease; a "cancel" answer or a lost lease stops the job's work.</summary>
-    private async Task HeartbeatLoopAsync(ClaimedJob job, CancellationTokenSource work)
-    {
-        while (!work.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.HeartbeatInterval, work.Token);
-                var answer = await api.HeartbeatAsync(job, work.Token);
-                if (answer.Cancel)
-                    await work.CancelAsync();
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (LeaseLostException)
-            {
-                await work.CancelAsync();
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                // A missed heartbeat is not fatal: the lease lasts several intervals.
-            }
+            return (null, expected ? e.Message : $"{e.GetType().Name}: {e.Message}", null);
         }
     }
 

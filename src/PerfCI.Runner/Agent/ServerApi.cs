@@ -6,10 +6,11 @@ using PerfCI.Core.Results;
 
 namespace PerfCI.Runner.Agent;
 
-/// <summary>A job as the server hands it out (the claim's answer).</summary>
-public sealed record ClaimedJob(long JobId, long RunId, int Attempt, Guid LeaseToken, DateTimeOffset LeaseExpiresAt, string Suite, string CommitSha, string CloneUrl);
+/// <summary>A job as the server hands it out (the claim's answer), under a lease of <see cref="LeaseDuration"/>.</summary>
+public sealed record ClaimedJob(
+    long JobId, long RunId, int Attempt, Guid LeaseToken, DateTimeOffset LeaseExpiresAt, string Suite, string CommitSha, string CloneUrl, TimeSpan LeaseDuration);
 
-public sealed record HeartbeatAnswer(DateTimeOffset LeaseExpiresAt, bool Cancel);
+public sealed record HeartbeatAnswer(DateTimeOffset LeaseExpiresAt, bool Cancel, TimeSpan LeaseDuration);
 
 /// <summary>The server said the credential is unknown or revoked: the runner must stop and not restart.</summary>
 public sealed class RunnerRevokedException() : Exception("the server rejected this runner's credential (revoked or unknown)");
@@ -56,6 +57,10 @@ public sealed class ServerApi : IDisposable
         // attempt's runner uploaded before it died; either way the job has its one set of results.
         if (response.StatusCode == HttpStatusCode.Conflict && (await response.Content.ReadAsStringAsync(ct)).Contains("Already uploaded", StringComparison.Ordinal))
             return;
+        // The results themselves were refused: sending them again changes nothing, and the job's
+        // error should say what the server found wrong.
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+            throw new HttpRequestException($"the server refused the results: {await response.Content.ReadAsStringAsync(ct)}", null, response.StatusCode);
         Check(response, job).Dispose();
     }
 

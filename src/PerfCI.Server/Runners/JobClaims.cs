@@ -4,8 +4,9 @@ using NpgsqlTypes;
 
 namespace PerfCI.Server.Runners;
 
-/// <summary>A job handed to a runner under a lease.</summary>
-public sealed record ClaimedJob(long JobId, long RunId, int Attempt, Guid LeaseToken, DateTimeOffset LeaseExpiresAt, string Suite, string CommitSha, string CloneUrl);
+/// <summary>A job handed to a runner under a lease (of <see cref="LeaseDuration"/>, renewed by each heartbeat).</summary>
+public sealed record ClaimedJob(
+    long JobId, long RunId, int Attempt, Guid LeaseToken, DateTimeOffset LeaseExpiresAt, string Suite, string CommitSha, string CloneUrl, TimeSpan LeaseDuration);
 
 /// <summary>
 /// The claim: the oldest queued job whose required labels the runner has (and whose hardware class
@@ -64,6 +65,6 @@ public sealed class JobClaims(NpgsqlDataSource dataSource, JobQueueSignal signal
             return null;
         return new ClaimedJob(
             reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetGuid(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5), reader.GetString(6), reader.GetString(7));
+            reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), options.Value.LeaseDuration);
     }
 }

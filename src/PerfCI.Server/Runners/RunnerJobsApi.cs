@@ -14,7 +14,11 @@ namespace PerfCI.Server.Runners;
 
 public sealed record LeaseRequest(Guid LeaseToken);
 
-public sealed record HeartbeatResponse(DateTimeOffset LeaseExpiresAt, bool Cancel);
+/// <summary>
+/// The renewed lease. Its duration rides along so that the runner can tell, on its own clock, when
+/// a lease that it could not renew is surely gone (server and runner clocks need not agree).
+/// </summary>
+public sealed record HeartbeatResponse(DateTimeOffset LeaseExpiresAt, bool Cancel, TimeSpan LeaseDuration);
 
 public sealed record CompleteJobRequest(Guid LeaseToken, bool Succeeded, string? Error, string? EngineLogTail);
 
@@ -47,7 +51,7 @@ public static class RunnerJobsApi
             return StaleLease(jobId);
         await db.Runners.Where(r => r.Id == runnerId).ExecuteUpdateAsync(set => set.SetProperty(r => r.LastSeenAt, now).SetProperty(r => r.State, RunnerState.Busy), cancellationToken);
         var cancel = await db.Jobs.Where(j => j.Id == jobId).Select(j => j.CancelRequested).SingleAsync(cancellationToken);
-        return TypedResults.Ok(new HeartbeatResponse(expires, cancel));
+        return TypedResults.Ok(new HeartbeatResponse(expires, cancel, options.Value.LeaseDuration));
     }
 
     /// <summary>

@@ -107,4 +107,34 @@ public sealed class SuiteRunnerTests : IDisposable
         Assert.Equal("the engine exited with code 1 during scenario 's'", error.Message);
         Assert.Equal("perfci-bench simulate: fatal: simulated crash on completion request 5 (crashAfterRequests: 4)", error.LastLines[^1]);
     }
+
+    [Fact]
+    public async Task Suite_FailsAsSoonAsTheEngineCrashes_NotWhenTheOpenLoopTrialsScheduleEnds()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_checkout.FullName, "engine.json"), """{ "decodeMsPerStep": 2, "crashAfterRequests": 4 }""", Ct);
+        // 400 requests at 20/s: a trial of 20 s by the schedule, whatever the engine does.
+        var suite = SuiteParser.Parse($$"""
+            suites:
+              - name: crashing
+                engine:
+                  command: {{EngineCommand("{checkout}/engine.json")}}
+                  ready: http://127.0.0.1:{port}/health
+                  timeout: 30s
+                scenarios:
+                  - name: open
+                    workload: { input-tokens: 8, output-tokens: 4 }
+                    rate: 20
+                    requests: 400
+                    warmup: 1
+                    trials: 1
+            """).Suites[0];
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<EngineException>(() => SuiteRunner.RunAsync(suite, _checkout.FullName, null, Ct));
+
+        // The crash comes with the trial's third request (~0.1 s in); the engine's start and stop take a few seconds at most.
+        Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        Assert.Equal("the engine exited with code 1 during scenario 'open'", error.Message);
+        Assert.Equal("perfci-bench simulate: fatal: simulated crash on completion request 5 (crashAfterRequests: 4)", error.LastLines[^1]);
+    }
 }
