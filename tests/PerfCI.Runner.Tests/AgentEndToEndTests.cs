@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using PerfCI.Core.Domain;
 using PerfCI.Testing;
@@ -44,7 +45,7 @@ public sealed class AgentEndToEndTests
         var runner = server.StartRunner(config);
         var run = await server.WaitForRunAsync(runId, TimeSpan.FromMinutes(2), Ct);
 
-        Assert.True((RunState)run.GetProperty("state").GetInt32() == RunState.Succeeded, $"run: {run}\n{server.Output}");
+        Assert.True(run.GetProperty("state").Deserialize<RunState>() == RunState.Succeeded, $"run: {run}\n{server.Output}");
         await using var db = TestPostgres.CreateContext(server.ConnectionString);
         var scenarios = await db.Measurements.Where(m => m.RunId == runId).Select(m => m.Series.Scenario).Distinct().ToListAsync(Ct);
         Assert.Equal(["cold_start", "tiny@c1", "tiny@c2"], scenarios.Order());

@@ -141,7 +141,7 @@ internal sealed class EndToEndServer : IAsyncDisposable
         while (true)
         {
             var run = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}", ct);
-            if ((RunState)run.GetProperty("state").GetInt32() >= RunState.Succeeded || DateTime.UtcNow > deadline)
+            if (run.GetProperty("state").Deserialize<RunState>() >= RunState.Succeeded || DateTime.UtcNow > deadline)
                 return run;
             await Task.Delay(250, ct);
         }

@@ -217,7 +217,7 @@ public sealed class RunnerFailureEndToEndTests
         Assert.False(runner.HasExited, server.Output);
     }
 
-    private static RunState State(JsonElement run) => (RunState)run.GetProperty("state").GetInt32();
+    private static RunState State(JsonElement run) => run.GetProperty("state").Deserialize<RunState>();
 
     private static string PerfciYml(params string[] suites) => $"suites:\n{string.Join('\n', suites)}\n";
 

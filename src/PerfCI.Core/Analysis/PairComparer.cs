@@ -4,6 +4,7 @@ using PerfCI.Core.Domain;
 
 namespace PerfCI.Core.Analysis;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<Verdict>))]
 public enum Verdict
 {
     Regression,

@@ -1,6 +1,7 @@
 namespace PerfCI.Core.Domain;
 
 /// <summary>Why a run exists. Stored as the PostgreSQL enum <c>run_trigger</c>.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<RunTrigger>))]
 public enum RunTrigger
 {
     Push,
@@ -10,6 +11,7 @@ public enum RunTrigger
     Schedule,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<RunState>))]
 public enum RunState
 {
     /// <summary>Created; its jobs are not expanded from perfci.yml yet.</summary>
@@ -21,6 +23,7 @@ public enum RunState
     Cancelled,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<JobState>))]
 public enum JobState
 {
     Queued,
@@ -31,6 +34,7 @@ public enum JobState
     Cancelled,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<RunnerState>))]
 public enum RunnerState
 {
     Idle,
@@ -41,6 +45,7 @@ public enum RunnerState
 }
 
 /// <summary>Which way is better for a metric: latency lower, throughput higher.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<MetricDirection>))]
 public enum MetricDirection
 {
     LowerIsBetter,
@@ -48,12 +53,14 @@ public enum MetricDirection
 }
 
 /// <summary>What a change point (or alert) means for the user, given the metric's direction.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<ChangeKind>))]
 public enum ChangeKind
 {
     Regression,
     Improvement,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<AlertKind>))]
 public enum AlertKind
 {
     Regression,
@@ -62,6 +69,7 @@ public enum AlertKind
     NoData,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<AlertState>))]
 public enum AlertState
 {
     New,
@@ -72,6 +80,7 @@ public enum AlertState
     Fixed,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<PullRequestState>))]
 public enum PullRequestState
 {
     Open,
@@ -79,6 +88,7 @@ public enum PullRequestState
     Merged,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<BisectState>))]
 public enum BisectState
 {
     Queued,
@@ -91,6 +101,7 @@ public enum BisectState
     Cancelled,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<BisectDecision>))]
 public enum BisectDecision
 {
     Pending,
@@ -101,6 +112,7 @@ public enum BisectDecision
     Skipped,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<BisectMode>))]
 public enum BisectMode
 {
     FirstParent,
@@ -108,6 +120,7 @@ public enum BisectMode
 }
 
 /// <summary>When the PR comment is posted.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<CommentPolicy>))]
 public enum CommentPolicy
 {
     Always,

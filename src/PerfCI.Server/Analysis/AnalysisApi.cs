@@ -21,7 +21,7 @@ public sealed record ChangePointView(
     long Id, long SeriesId, string Commit, string? PreviousCommit, ChangeKind Kind, double Magnitude, double MagnitudeLower, double MagnitudeUpper,
     double PValue, double LevelBefore, double LevelAfter, double Noise, bool Accepted, string? AcceptedBy, DateTimeOffset? AcceptedAt, DateTimeOffset DetectedAt);
 
-/// <summary>A triage decision: the new state (new, acknowledged, confirmed, invalid, wont-fix, fixed), a note, and who decided.</summary>
+/// <summary>A triage decision: the new state (new, acknowledged, confirmed, invalid, wont_fix (or wont-fix), fixed), a note, and who decided.</summary>
 public sealed record TriageRequest(string? State, string? Note, string? By);
 
 public sealed record AcceptRequest(string? Note, string? By);
@@ -208,13 +208,13 @@ public static class AnalysisApi
 
     public static string Name(AlertState state) => state switch
     {
-        AlertState.WontFix => "wont-fix",
+        AlertState.WontFix => "wont_fix",
         _ => state.ToString().ToLowerInvariant(),
     };
 
     public static AlertState? ParseState(string? text) =>
         text is null ? null : Enum.GetValues<AlertState>().Cast<AlertState?>().FirstOrDefault(s =>
-            string.Equals(Name(s!.Value), text.Trim(), StringComparison.OrdinalIgnoreCase) || string.Equals(s.Value.ToString(), text.Trim().Replace("_", ""), StringComparison.OrdinalIgnoreCase));
+            string.Equals(Name(s!.Value), text.Trim().Replace('-', '_'), StringComparison.OrdinalIgnoreCase) || string.Equals(s.Value.ToString(), text.Trim(), StringComparison.OrdinalIgnoreCase));
 
     private static async Task<AlertGroupView[]> ViewsAsync(PerfCiDbContext db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
     {

@@ -111,7 +111,7 @@ public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, nobody.StatusCode);
         Assert.Contains("\"by\"", await nobody.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
-        Assert.Contains("wont-fix", await unknown.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("wont_fix", await unknown.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]
