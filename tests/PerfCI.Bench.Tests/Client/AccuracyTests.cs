@@ -66,27 +66,41 @@ public sealed class AccuracyTests
         Assert.All(pairs, p => Assert.NotNull(p.Truth));
         var rows = new[]
         {
-            Compare("TTFT", pairs.Select(p => p.Measured.TokenEvents[0].AtMs - p.Measured.SentMs), pairs.Select(p => Ms(p.Truth.Events[0].Written - p.Truth.Arrived))),
-            Compare("TPOT", pairs.Select(p => RequestMetrics.From(p.Measured)!.TpotMs!.Value), pairs.Select(p => Ms(p.Truth.Events[^1].Written - p.Truth.Events[0].Written) / (outputTokens - 1))),
+            Paired("TTFT", pairs.Select(p => (p.Measured.TokenEvents[0].AtMs - p.Measured.SentMs, Ms(p.Truth.Events[0].Written - p.Truth.Arrived)))),
+            Paired("TPOT", pairs.Select(p => (RequestMetrics.From(p.Measured)!.TpotMs!.Value, Ms(p.Truth.Events[^1].Written - p.Truth.Events[0].Written) / (outputTokens - 1)))),
+            // Reads can merge events that were written apart, so per-token gaps do not pair one to one.
             Compare("ITL", pairs.SelectMany(p => RequestMetrics.From(p.Measured)!.ItlMs), pairs.SelectMany(p => TruthGaps(p.Truth))),
-            Compare("E2E", pairs.Select(p => p.Measured.EndMs - p.Measured.SentMs), pairs.Select(p => Ms(p.Truth.Ended - p.Truth.Arrived))),
+            Paired("E2E", pairs.Select(p => (p.Measured.EndMs - p.Measured.SentMs, Ms(p.Truth.Ended - p.Truth.Arrived)))),
         };
         foreach (var row in rows)
-            TestContext.Current.TestOutputHelper?.WriteLine($"c={concurrency} {row.Name}: measured p50 {row.Measured.P50:0.000} ms, truth p50 {row.Truth.P50:0.000} ms; mean {row.Measured.Mean:0.000} vs {row.Truth.Mean:0.000}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"c={concurrency} {row.Name}: measured p50 {row.Measured.P50:0.000} ms, truth p50 {row.Truth.P50:0.000} ms; mean {row.Measured.Mean:0.000} vs {row.Truth.Mean:0.000}; error per request p50 {row.Error:0.000} ms");
 
-        // Within 2% or 0.5 ms, whichever is larger, on the median. (The mean is printed, not asserted:
-        // on a shared two-core machine one scheduling hiccup in 24 requests moves it by a millisecond.)
+        // Within 2% or 0.5 ms, whichever is larger. Each request is held to what the engine did for that
+        // very request (the median of the differences): under batching the latencies fall in clusters,
+        // and the median of each side alone can jump between clusters when one request of 24 moves.
         Assert.All(rows, row =>
         {
             var tolerance = Math.Max(0.5, 0.02 * row.Truth.P50);
-            Assert.True(Math.Abs(row.Measured.P50 - row.Truth.P50) <= tolerance, $"c={concurrency} {row.Name} p50: measured {row.Measured.P50:0.000}, truth {row.Truth.P50:0.000}");
+            Assert.True(Math.Abs(row.Error) <= tolerance, $"c={concurrency} {row.Name}: error {row.Error:0.000} ms (measured p50 {row.Measured.P50:0.000}, truth {row.Truth.P50:0.000})");
         });
     }
 
-    private sealed record Row(string Name, Distribution Measured, Distribution Truth);
+    /// <summary>A metric's distributions as measured and as done, and the client's error: per request where they pair, else between the medians.</summary>
+    private sealed record Row(string Name, Distribution Measured, Distribution Truth, double Error);
 
-    private static Row Compare(string name, IEnumerable<double> measured, IEnumerable<double> truth) =>
-        new(name, Distribution.Of([.. measured])!, Distribution.Of([.. truth])!);
+    private static Row Compare(string name, IEnumerable<double> measured, IEnumerable<double> truth)
+    {
+        var m = Distribution.Of([.. measured])!;
+        var t = Distribution.Of([.. truth])!;
+        return new(name, m, t, m.P50 - t.P50);
+    }
+
+    private static Row Paired(string name, IEnumerable<(double Measured, double Truth)> pairs)
+    {
+        var list = pairs.ToList();
+        return new(name, Distribution.Of([.. list.Select(p => p.Measured)])!, Distribution.Of([.. list.Select(p => p.Truth)])!,
+            Distribution.Of([.. list.Select(p => p.Measured - p.Truth)])!.P50);
+    }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
