@@ -85,7 +85,8 @@ public sealed class PerfCiServerFactory(string connectionString, IReadOnlyDictio
         while (idlePolls < 2)
         {
             var failed = monitoring.FailedJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name}: {j.Value.ExceptionDetails}")
-                .Concat(monitoring.ScheduledJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} waits for a retry"))
+                .Concat(monitoring.ScheduledJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} waits for a retry: "
+                    + monitoring.JobDetails(j.Key)?.History.FirstOrDefault(h => h.StateName == "Failed" || h.StateName == "Scheduled")?.Reason))
                 .ToList();
             if (failed.Count > 0)
                 throw new InvalidOperationException("Background jobs failed: " + string.Join("\n", failed));
