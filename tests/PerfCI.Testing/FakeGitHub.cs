@@ -111,7 +111,10 @@ public sealed class FakeGitHub : IAsyncDisposable
         return fake;
     }
 
-    /// <summary>The next <paramref name="times"/> calls of <paramref name="method"/> on a path matching <paramref name="pathPattern"/> (a regex) get <paramref name="fault"/>.</summary>
+    /// <summary>
+    /// The next <paramref name="times"/> calls of <paramref name="method"/> (or of any method, "*") on a
+    /// path matching <paramref name="pathPattern"/> (a regex) get <paramref name="fault"/>.
+    /// </summary>
     public void Fail(string method, string pathPattern, GitHubFault fault, int times = 1)
     {
         lock (_lock)
@@ -215,7 +218,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             FaultRule? fault;
             lock (_lock)
             {
-                fault = _faults.FirstOrDefault(f => f.Remaining > 0 && string.Equals(f.Method, context.Request.Method, StringComparison.OrdinalIgnoreCase) && f.Path.IsMatch(path));
+                fault = _faults.FirstOrDefault(f => f.Remaining > 0 && (f.Method == "*" || string.Equals(f.Method, context.Request.Method, StringComparison.OrdinalIgnoreCase)) && f.Path.IsMatch(path));
                 if (fault is not null)
                     fault.Remaining--;
             }
