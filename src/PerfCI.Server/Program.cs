@@ -1,6 +1,7 @@
 using PerfCI.Server.Analysis;
 using PerfCI.Server.Dashboard;
 using PerfCI.Server.Database;
+using PerfCI.Server.GitHub;
 using PerfCI.Server.Hosting;
 using PerfCI.Server.Jobs;
 using PerfCI.Server.Repositories;
@@ -16,6 +17,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     builder.AddPerfCiDatabase();
     builder.AddPerfCiJobs();
     builder.AddPerfCiApi();
+    builder.AddPerfCiGitHub();
     builder.AddPerfCiDashboard();
 
     await using var app = builder.Build();
@@ -29,6 +31,8 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapJobLogsApi();
     app.MapRunsApi();
     app.MapAnalysisApi();
+    app.MapGitHubWebhookApi();
+    app.MapPullRequestsApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

@@ -75,24 +75,28 @@ public sealed class PerfCiServerFactory(string connectionString, IReadOnlyDictio
 
     /// <summary>
     /// Waits until Hangfire has nothing queued, running or waiting for a retry. A job that failed (or
-    /// waits to retry after an exception) fails the wait with its exception, rather than a timeout.
+    /// waits to retry after an exception) fails the wait with its exception, rather than a timeout;
+    /// with <paramref name="waitForRetries"/>, a job scheduled to retry is waited for instead (a test of
+    /// the retries themselves).
     /// </summary>
-    public async Task WaitForBackgroundJobsAsync(TimeSpan? timeout = null)
+    public async Task WaitForBackgroundJobsAsync(TimeSpan? timeout = null, bool waitForRetries = false)
     {
         var monitoring = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         var idlePolls = 0;
         while (idlePolls < 2)
         {
+            var retrying = monitoring.ScheduledJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} waits for a retry: "
+                + monitoring.JobDetails(j.Key)?.History.FirstOrDefault(h => h.StateName == "Failed" || h.StateName == "Scheduled")?.Reason).ToList();
             var failed = monitoring.FailedJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name}: {j.Value.ExceptionDetails}")
-                .Concat(monitoring.ScheduledJobs(0, 5).Select(j => $"{j.Value.Job?.Type.Name}.{j.Value.Job?.Method.Name} waits for a retry"))
+                .Concat(waitForRetries ? [] : retrying)
                 .ToList();
             if (failed.Count > 0)
                 throw new InvalidOperationException("Background jobs failed: " + string.Join("\n", failed));
-            var busy = monitoring.Queues().Sum(q => q.Length) + monitoring.ProcessingCount();
+            var busy = monitoring.Queues().Sum(q => q.Length) + monitoring.ProcessingCount() + (waitForRetries ? retrying.Count : 0);
             idlePolls = busy == 0 ? idlePolls + 1 : 0;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Background jobs still busy after {timeout ?? TimeSpan.FromSeconds(60)}: {busy} queued or running.");
+                throw new TimeoutException($"Background jobs still busy after {timeout ?? TimeSpan.FromSeconds(60)}: {busy} queued, running or retrying.\n{string.Join("\n", retrying)}");
             await Task.Delay(100);
         }
     }

@@ -836,6 +836,23 @@ namespace PerfCI.Migrations.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTimeOffset?>("AcceptedAt")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("accepted_at");
+
+                    b.Property<string>("AcceptedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("accepted_by");
+
+                    b.Property<string>("AcceptedHeadSha")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("accepted_head_sha");
+
+                    b.Property<string>("AcceptedNote")
+                        .HasColumnType("text")
+                        .HasColumnName("accepted_note");
+
                     b.Property<DateTimeOffset?>("ApprovedAt")
                         .HasColumnType("timestamptz")
                         .HasColumnName("approved_at");
@@ -1302,6 +1319,11 @@ namespace PerfCI.Migrations.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("event");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
 
                     b.Property<DateTimeOffset?>("ProcessedAt")
                         .HasColumnType("timestamptz")

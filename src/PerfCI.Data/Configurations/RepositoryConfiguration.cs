@@ -41,6 +41,7 @@ internal sealed class PullRequestConfiguration : IEntityTypeConfiguration<PullRe
         builder.Property(p => p.HeadSha).HasMaxLength(64);
         builder.Property(p => p.BaseSha).HasMaxLength(64);
         builder.Property(p => p.MergeBaseSha).HasMaxLength(64);
+        builder.Property(p => p.AcceptedHeadSha).HasMaxLength(64);
         builder.HasIndex(p => new { p.RepositoryId, p.Number }).IsUnique();
         builder.HasIndex(p => new { p.RepositoryId, p.HeadSha });
     }
@@ -64,6 +65,7 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         builder.HasKey(d => d.DeliveryId);
         builder.Property(d => d.DeliveryId).HasMaxLength(100);
         builder.Property(d => d.Event).HasMaxLength(100);
+        builder.Property(d => d.Payload).HasColumnType("jsonb");
         builder.HasIndex(d => d.ReceivedAt);
     }
 }

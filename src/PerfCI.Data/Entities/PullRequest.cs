@@ -25,5 +25,13 @@ public sealed class PullRequest
     /// <summary>The one PR comment PerfCI keeps editing.</summary>
     public long? StickyCommentId { get; set; }
     public long? CheckRunId { get; set; }
+    /// <summary>
+    /// A maintainer accepted this head's regression ("the slowdown is worth it"): the check turns green
+    /// with a note of who accepted it. A later push is judged afresh.
+    /// </summary>
+    public string? AcceptedHeadSha { get; set; }
+    public string? AcceptedBy { get; set; }
+    public string? AcceptedNote { get; set; }
+    public DateTimeOffset? AcceptedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

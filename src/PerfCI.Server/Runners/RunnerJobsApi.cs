@@ -8,6 +8,7 @@ using PerfCI.Core.Results;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
 using PerfCI.Server.Analysis;
+using PerfCI.Server.GitHub;
 using PerfCI.Server.Results;
 
 namespace PerfCI.Server.Runners;
@@ -132,8 +133,20 @@ public static class RunnerJobsApi
 public static class Runs
 {
     /// <summary>
+    /// The first job of a run handed to a runner starts the run; a pull request's check then says its
+    /// benchmarks are in progress.
+    /// </summary>
+    public static async Task StartAsync(PerfCiDbContext db, IBackgroundJobClient jobs, long runId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var started = await db.Runs.Where(r => r.Id == runId && r.State == RunState.Queued)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, RunState.Running).SetProperty(r => r.StartedAt, now), cancellationToken);
+        if (started == 1 && await db.Runs.Where(r => r.Id == runId).Select(r => r.PullRequestId).SingleAsync(cancellationToken) is { } pullRequestId)
+            jobs.Enqueue<PullRequestReportJob>(job => job.RunAsync(pullRequestId, CancellationToken.None));
+    }
+
+    /// <summary>
     /// When the last job of a run has ended, the run ends: failed if any job failed, cancelled if any
-    /// was. The run that ends here (once) is then analysed.
+    /// was. The run that ends here (once) is then analysed, and reported on its pull request.
     /// </summary>
     public static async Task FinishIfDoneAsync(PerfCiDbContext db, IBackgroundJobClient jobs, long jobId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -146,7 +159,10 @@ public static class Runs
             : RunState.Succeeded;
         var ended = await db.Runs.Where(r => r.Id == runId && r.FinishedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, state).SetProperty(r => r.FinishedAt, now), cancellationToken);
-        if (ended == 1)
-            jobs.Enqueue<AnalyzeRunJob>(job => job.RunAsync(runId, CancellationToken.None));
+        if (ended != 1)
+            return;
+        jobs.Enqueue<AnalyzeRunJob>(job => job.RunAsync(runId, CancellationToken.None));
+        if (await db.Runs.Where(r => r.Id == runId).Select(r => r.PullRequestId).SingleAsync(cancellationToken) is { } pullRequestId)
+            jobs.Enqueue<PullRequestReportJob>(job => job.RunAsync(pullRequestId, CancellationToken.None));
     }
 }

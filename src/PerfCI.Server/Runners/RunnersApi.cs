@@ -38,13 +38,16 @@ public static class RunnersApi
 
     /// <summary>Long-poll: a job under a lease, or 204 after the claim wait (poll again at once).</summary>
     public static async Task<Results<Ok<ClaimedJob>, NoContent>> ClaimAsync(
-        ClaimsPrincipal user, JobClaims claims, PerfCiDbContext db, TimeProvider time, Microsoft.Extensions.Options.IOptions<RunnersOptions> options,
-        CancellationToken cancellationToken)
+        ClaimsPrincipal user, JobClaims claims, PerfCiDbContext db, Hangfire.IBackgroundJobClient jobs, TimeProvider time,
+        Microsoft.Extensions.Options.IOptions<RunnersOptions> options, CancellationToken cancellationToken)
     {
         var id = user.RunnerId();
         await db.Runners.Where(r => r.Id == id).ExecuteUpdateAsync(set => set.SetProperty(r => r.LastSeenAt, time.GetUtcNow()), cancellationToken);
         var job = await claims.ClaimAsync(id, options.Value.ClaimWait, cancellationToken);
-        return job is null ? TypedResults.NoContent() : TypedResults.Ok(job);
+        if (job is null)
+            return TypedResults.NoContent();
+        await Runs.StartAsync(db, jobs, job.RunId, time.GetUtcNow(), CancellationToken.None);
+        return TypedResults.Ok(job);
     }
 
     /// <summary>Who the credential belongs to; a runner calls it to check its credential at start.</summary>

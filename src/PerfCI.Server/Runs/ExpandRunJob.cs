@@ -13,7 +13,7 @@ namespace PerfCI.Server.Runs;
 /// repository's server-side suites). A bad file fails the run with file, line and field; nothing
 /// crashes. Re-entrant: a run that is no longer pending is left alone.
 /// </summary>
-public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, TimeProvider time, ILogger<ExpandRunJob> logger)
+public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, IBackgroundJobClient jobs, TimeProvider time, ILogger<ExpandRunJob> logger)
 {
     public const string FileName = "perfci.yml";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -71,5 +71,8 @@ public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, Ti
         run.FinishedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         logger.LogWarning("Run {RunId} failed before any job: {Error}", run.Id, error);
+        // A pull request's check says why (a perfci.yml error, with its file and line).
+        if (run.PullRequestId is { } pullRequestId)
+            jobs.Enqueue<PerfCI.Server.GitHub.PullRequestReportJob>(job => job.RunAsync(pullRequestId, CancellationToken.None));
     }
 }

@@ -50,6 +50,31 @@ public sealed class RepositoryMirror(IOptions<GitOptions> options, ILogger<Repos
         })];
     }
 
+    /// <summary>The commits' parents, authors and subjects, in the order asked for (the mirror is fetched when it lacks the last one).</summary>
+    public async Task<IReadOnlyList<HistoryCommit>> CommitsAsync(string fullName, string cloneUrl, IReadOnlyList<string> shas, CancellationToken cancellationToken)
+    {
+        if (shas.Count == 0)
+            return [];
+        var mirror = await EnsureAsync(fullName, cloneUrl, shas[^1], cancellationToken);
+        var log = await GitAsync(mirror, ["log", "--no-walk=unsorted", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%s%x1e", .. shas, "--"], cancellationToken);
+        return [.. log.Output.Split('\x1e', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(record =>
+        {
+            var fields = record.Split('\x1f');
+            return new HistoryCommit(fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), fields[2], fields[3],
+                DateTimeOffset.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture), fields[5]);
+        })];
+    }
+
+    /// <summary>The best common ancestor of two commits (what a pull request's head is compared against); null when they share none.</summary>
+    public async Task<string?> MergeBaseAsync(string fullName, string cloneUrl, string baseSha, string headSha, CancellationToken cancellationToken)
+    {
+        var mirror = await EnsureAsync(fullName, cloneUrl, headSha, cancellationToken);
+        if ((await GitAsync(mirror, ["cat-file", "-e", $"{baseSha}^{{commit}}"], cancellationToken, check: false)).ExitCode != 0)
+            mirror = await EnsureAsync(fullName, cloneUrl, baseSha, cancellationToken);
+        var mergeBase = await GitAsync(mirror, ["merge-base", baseSha, headSha], cancellationToken, check: false);
+        return mergeBase.ExitCode == 0 ? mergeBase.Output.Trim() : null;
+    }
+
     /// <summary>The mirror's path, cloned or fetched so that it has <paramref name="sha"/> (or the remote's latest refs when null).</summary>
     private async Task<string> EnsureAsync(string fullName, string cloneUrl, string? sha, CancellationToken cancellationToken)
     {

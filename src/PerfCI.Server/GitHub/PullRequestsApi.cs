@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using Hangfire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Domain;
+using PerfCI.Data;
+using PerfCI.Data.Entities;
+using PerfCI.Server.Runs;
+
+namespace PerfCI.Server.GitHub;
+
+public sealed record PullRequestView(
+    long Id, string Repository, int Number, string Title, string Author, PullRequestState State, string HeadSha, string HeadRepository,
+    string BaseRef, string? MergeBaseSha, bool RequiresApproval, string? ApprovedBy, DateTimeOffset? ApprovedAt,
+    string? AcceptedBy, string? AcceptedNote, DateTimeOffset? AcceptedAt, bool AcceptedForHead, long? StickyCommentId, long? CheckRunId, IReadOnlyList<long> Runs);
+
+/// <summary>A maintainer's decision on a pull request: who decides, and a note.</summary>
+public sealed record PullRequestDecision(string? By, string? Note);
+
+/// <summary>
+/// Pull requests as PerfCI knows them from GitHub, and the two decisions a maintainer makes in the
+/// dashboard: approve a fork's pull request for benchmarking (its code runs on the runners), and accept
+/// its regression (the check turns green, with a note of who accepted it).
+/// </summary>
+public static class PullRequestsApi
+{
+    public static IEndpointRouteBuilder MapPullRequestsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/pull-requests/{owner}/{name}/{number:int}").WithTags("Pull requests");
+        api.MapGet("/", GetAsync).WithName("GetPullRequest");
+        api.MapPost("/approve", ApproveAsync).WithName("ApprovePullRequest");
+        api.MapPost("/accept", AcceptAsync).WithName("AcceptPullRequestRegression");
+        return app;
+    }
+
+    public static async Task<Results<Ok<PullRequestView>, NotFound>> GetAsync(string owner, string name, int number, PerfCiDbContext db, CancellationToken cancellationToken) =>
+        await FindAsync(db, owner, name, number, cancellationToken) is { } pullRequest ? TypedResults.Ok(await ViewAsync(db, pullRequest, cancellationToken)) : TypedResults.NotFound();
+
+    /// <summary>
+    /// Lets a fork's pull request run, as the approval label does; its head is benchmarked at once.
+    /// The approval holds for later pushes until it is withdrawn (the label removed).
+    /// </summary>
+    public static async Task<Results<Ok<PullRequestView>, NotFound, ValidationProblem>> ApproveAsync(
+        string owner, string name, int number, PullRequestDecision request, ClaimsPrincipal user, PerfCiDbContext db, PullRequestRuns runs,
+        IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var pullRequest = await FindAsync(db, owner, name, number, cancellationToken);
+        if (pullRequest is null)
+            return TypedResults.NotFound();
+        if (Who(user, request.By) is not { } by)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = ["Required: who approves."] });
+        if (pullRequest.State != PullRequestState.Open)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"Pull request #{number} is {pullRequest.State.ToString().ToLowerInvariant()}."] });
+        if (pullRequest.ApprovedAt is null)
+        {
+            pullRequest.ApprovedBy = by;
+            pullRequest.ApprovedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        if (await runs.EnsureHeadRunAsync(pullRequest, by, cancellationToken) is { } runId)
+            jobs.Enqueue<ExpandRunJob>(job => job.RunAsync(runId, CancellationToken.None));
+        jobs.Enqueue<PullRequestReportJob>(job => job.RunAsync(pullRequest.Id, CancellationToken.None));
+        return TypedResults.Ok(await ViewAsync(db, pullRequest, cancellationToken));
+    }
+
+    /// <summary>Accepts the regression of the current head: the check turns green with who accepted it and why. A later push is judged afresh.</summary>
+    public static async Task<Results<Ok<PullRequestView>, NotFound, ValidationProblem>> AcceptAsync(
+        string owner, string name, int number, PullRequestDecision request, ClaimsPrincipal user, PerfCiDbContext db,
+        IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var pullRequest = await FindAsync(db, owner, name, number, cancellationToken);
+        if (pullRequest is null)
+            return TypedResults.NotFound();
+        var errors = new Dictionary<string, string[]>();
+        var by = Who(user, request.By);
+        if (by is null)
+            errors["by"] = ["Required: who accepts the regression."];
+        if (request.Note is { Length: > 2000 })
+            errors["note"] = ["At most 2000 characters."];
+        if (errors.Count > 0)
+            return TypedResults.ValidationProblem(errors);
+        pullRequest.AcceptedHeadSha = pullRequest.HeadSha;
+        pullRequest.AcceptedBy = by;
+        pullRequest.AcceptedNote = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+        pullRequest.AcceptedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        jobs.Enqueue<PullRequestReportJob>(job => job.RunAsync(pullRequest.Id, CancellationToken.None));
+        return TypedResults.Ok(await ViewAsync(db, pullRequest, cancellationToken));
+    }
+
+    private static Task<PullRequest?> FindAsync(PerfCiDbContext db, string owner, string name, int number, CancellationToken cancellationToken) =>
+        db.PullRequests.Include(p => p.Repository)
+            .SingleOrDefaultAsync(p => p.Repository.Owner == owner && p.Repository.Name == name && p.Number == number, cancellationToken);
+
+    private static async Task<PullRequestView> ViewAsync(PerfCiDbContext db, PullRequest p, CancellationToken cancellationToken)
+    {
+        var runs = await db.Runs.Where(r => r.PullRequestId == p.Id).OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(cancellationToken);
+        return new PullRequestView(p.Id, p.Repository.FullName, p.Number, p.Title, p.Author, p.State, p.HeadSha, p.HeadRepositoryFullName, p.BaseRef,
+            p.MergeBaseSha, p.RequiresApproval, p.ApprovedBy, p.ApprovedAt, p.AcceptedBy, p.AcceptedNote, p.AcceptedAt, p.AcceptedHeadSha == p.HeadSha,
+            p.StickyCommentId, p.CheckRunId, runs);
+    }
+
+    /// <summary>The signed-in person when there is one; else the name the request gives.</summary>
+    private static string? Who(ClaimsPrincipal user, string? by) =>
+        user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : string.IsNullOrWhiteSpace(by) ? null : by.Trim();
+}
