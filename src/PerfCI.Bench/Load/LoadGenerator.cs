@@ -122,25 +122,29 @@ public sealed class LoadGenerator(OpenAiStreamingClient client)
         {
             var due = origin + schedule[i];
             await WaitUntilAsync(clock, due, cancellationToken);
-            var index = i;
-            tasks.Add(Task.Run(async () =>
-            {
-                // A capped open loop waits for a slot; the wait is schedule delay, never hidden.
-                if (gate is not null)
-                    await gate.WaitAsync(cancellationToken);
-                try
-                {
-                    delays.Add(clock.NowMs - due);
-                    records[index] = await SendAsync(spec, requests[index], clock, cancellationToken);
-                    progress?.Report(Interlocked.Increment(ref done));
-                }
-                finally
-                {
-                    gate?.Release();
-                }
-            }, cancellationToken));
+            // Started here, not through Task.Run: the request goes out from this loop at once (up to
+            // its first real wait), so no thread-pool hop sits between its due time and its send.
+            tasks.Add(SendScheduledAsync(i, due));
         }
         await Task.WhenAll(tasks);
+
+        async Task SendScheduledAsync(int index, double due)
+        {
+            // A capped open loop waits for a slot; the wait is schedule delay, never hidden.
+            if (gate is not null)
+                await gate.WaitAsync(cancellationToken);
+            try
+            {
+                delays.Add(clock.NowMs - due);
+                records[index] = await SendAsync(spec, requests[index], clock, cancellationToken);
+                progress?.Report(Interlocked.Increment(ref done));
+            }
+            finally
+            {
+                gate?.Release();
+            }
+        }
+
         var sent = records.Select(r => r.SentMs).Order().ToList();
         var span = (sent[^1] - sent[0]) / 1000.0;
         var achieved = sent.Count > 1 && span > 0 ? (sent.Count - 1) / span : spec.Load.RequestRate!.Value;
