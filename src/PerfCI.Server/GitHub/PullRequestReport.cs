@@ -54,9 +54,10 @@ public sealed class PullRequestReport
         RunIds = runIds;
         Acceptance = acceptance;
         PublicUrl = publicUrl;
-        Regressions = [.. metrics.Where(m => m.Verdict == Verdict.Regression)];
-        Improvements = [.. metrics.Where(m => m.Verdict == Verdict.Improvement)];
-        Unsure = [.. metrics.Where(m => m.Verdict == Verdict.Inconclusive && m.BaselineTrials > 0 && Worse(m) >= m.Threshold && Settleable(m))];
+        // Largest change first: the headline leads with it.
+        Regressions = [.. metrics.Where(m => m.Verdict == Verdict.Regression).OrderByDescending(Worse)];
+        Improvements = [.. metrics.Where(m => m.Verdict == Verdict.Improvement).OrderBy(Worse)];
+        Unsure = [.. metrics.Where(m => m.Verdict == Verdict.Inconclusive && m.BaselineTrials > 0 && Worse(m) >= m.Threshold && Settleable(m)).OrderByDescending(Worse)];
         Overall = Regressions.Count > 0 ? (acceptance is null ? ReportVerdict.Regression : ReportVerdict.AcceptedRegression)
             : metrics.Count == 0 || metrics.All(m => m.BaselineTrials == 0) ? ReportVerdict.NoBaseline
             : Unsure.Count > 0 ? ReportVerdict.Inconclusive
@@ -175,8 +176,12 @@ public sealed class PullRequestReport
             : "| Metric | Scenario | Baseline | This PR | Change (99% interval) | Verdict |\n|---|---|---:|---:|---|---|");
         foreach (var m in rows)
         {
-            var change = m.BaselineTrials == 0 ? "—" : $"{Percent(m.Shift, signed: true)} ({Percent(m.ShiftLower, signed: true)} … {Percent(m.ShiftUpper, signed: true)})";
-            var detectable = m.MinimumDetectableShift is { } d && m.BaselineTrials > 0 ? Percent(d) : "—";
+            // One trial on a side has no spread: neither an interval nor a detectable change means anything.
+            var single = m.BaselineTrials < 2 || m.CandidateTrials < 2;
+            var change = m.BaselineTrials == 0 ? "—"
+                : single ? $"{Percent(m.Shift, signed: true)} (single trials)"
+                : $"{Percent(m.Shift, signed: true)} ({Percent(m.ShiftLower, signed: true)} … {Percent(m.ShiftUpper, signed: true)})";
+            var detectable = m.MinimumDetectableShift is { } d && !single ? Percent(d) : "—";
             text.Append(CultureInfo.InvariantCulture, $"| `{m.Metric}` | `{Scenario(m)}` | {Value(m.BaselineMedian, m.Unit)} | {Value(m.CandidateMedian, m.Unit)} | {change} | ");
             if (detailed)
                 text.Append(CultureInfo.InvariantCulture, $"{detectable} | ");
