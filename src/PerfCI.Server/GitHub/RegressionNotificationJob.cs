@@ -56,10 +56,11 @@ public sealed class RegressionNotificationJob(PerfCiDbContext db, GitHubClients 
         if (regressions.Count == 0)
             return;
 
-        var client = await github.ForRepositoryAsync(db, group.RepositoryId, cancellationToken);
         var (owner, name) = (group.Repository.Owner, group.Repository.Name);
         try
         {
+            // A repository that is not on GitHub (or not covered by the App) answers 404 here.
+            var client = await github.ForRepositoryAsync(db, group.RepositoryId, cancellationToken);
             if (commentDue)
                 group.CulpritPullRequestNumber = await CommentOnCulpritAsync(client, owner, name, group, culprit!, regressions);
             if (issueDue)
