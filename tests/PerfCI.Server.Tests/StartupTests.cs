@@ -46,6 +46,29 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Start_WithBadGitHubSettings_NamesEveryProblem_AndExits2()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(nameof(Start_WithBadGitHubSettings_NamesEveryProblem_AndExits2));
+        using var workdir = new TempDirectory();
+
+        await using var server = await ServerProcess.RunToExitAsync(
+            [], new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__PerfCI"] = connectionString,
+                ["GitHub__AppId"] = "4242",
+                ["GitHub__ApiBaseUrl"] = "ftp://github.example/",
+            },
+            workdir.Path, ExitTimeout);
+
+        Assert.Equal(2, server.ExitCode);
+        // The generic host also logs its start failure with a stack trace, as for any invalid option; the
+        // line PerfCI prints is the one that says what to fix.
+        var error = Assert.Single(server.Output.Split('\n'), l => l.StartsWith("perfci: invalid configuration:", StringComparison.Ordinal));
+        Assert.Contains("GitHub:AppId needs the App's private key", error, StringComparison.Ordinal);
+        Assert.Contains("GitHub:ApiBaseUrl must be an absolute http(s) URL", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_WithoutPostgresBinaries_SaysHowToInstallOrConfigure_AndExits2()
     {
         using var workdir = new TempDirectory();

@@ -162,6 +162,10 @@ namespace PerfCI.Migrations.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("culprit_commit_id");
 
+                    b.Property<int?>("CulpritPullRequestNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("culprit_pull_request_number");
+
                     b.Property<long?>("FromCommitId")
                         .HasColumnType("bigint")
                         .HasColumnName("from_commit_id");

@@ -17,7 +17,10 @@ public sealed class AlertGroup
     public AlertState State { get; set; }
     public long? CulpritCommitId { get; set; }
     public long? BisectId { get; set; }
+    /// <summary>The issue PerfCI opened for this group, when the repository asks for issues.</summary>
     public int? GitHubIssueNumber { get; set; }
+    /// <summary>The pull request that brought the culprit in, once PerfCI has commented on it.</summary>
+    public int? CulpritPullRequestNumber { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public List<Alert> Alerts { get; set; } = [];
 }

@@ -13,7 +13,7 @@ namespace PerfCI.Server.Analysis;
 /// regression as fixed once a later change brings the series back. Re-entrant: the result depends only
 /// on the stored points, so a retry or a second run changes nothing.
 /// </summary>
-public sealed class SeriesAnalysisJob(PerfCiDbContext db, TimeProvider time, ILogger<SeriesAnalysisJob> logger)
+public sealed class SeriesAnalysisJob(PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, ILogger<SeriesAnalysisJob> logger)
 {
     public const string Fixer = "perfci";
 
@@ -37,9 +37,11 @@ public sealed class SeriesAnalysisJob(PerfCiDbContext db, TimeProvider time, ILo
         var changes = ChangePointDetector.Detect([.. points.Select(p => p.ToSeriesPoint())], options);
         var now = time.GetUtcNow();
 
+        var regressed = new HashSet<long>();
         var strategy = db.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async ct =>
         {
+            regressed.Clear();
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await AlertGroups.LockRepositoryAsync(db, series.RepositoryId, ct);
@@ -104,7 +106,11 @@ public sealed class SeriesAnalysisJob(PerfCiDbContext db, TimeProvider time, ILo
             await db.Series.Where(s => s.Id == seriesId).ExecuteUpdateAsync(set => set.SetProperty(s => s.LastAnalyzedAt, now), ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            regressed.UnionWith(alerts.Where(a => a.Kind == AlertKind.Regression && AlertGroups.IsOpen(a.State)).Select(a => a.GroupId));
         }, cancellationToken);
+        // Committed: the notification (a comment on the culprit's pull request, an issue) can see the group.
+        foreach (var groupId in regressed)
+            jobs.Enqueue<PerfCI.Server.GitHub.RegressionNotificationJob>(job => job.RunAsync(groupId, CancellationToken.None));
     }
 
     private static void Describe(ChangePoint changePoint, DetectedChange change, long? previousCommitId)

@@ -17,6 +17,7 @@ public static class GitHubExtensions
         builder.Services.AddScoped<PullRequestRuns>();
         builder.Services.AddTransient<WebhookDeliveryJob>();
         builder.Services.AddTransient<PullRequestReportJob>();
+        builder.Services.AddTransient<RegressionNotificationJob>();
         return builder;
     }
 

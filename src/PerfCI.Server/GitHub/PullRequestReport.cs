@@ -34,6 +34,9 @@ public sealed class PullRequestReport
     /// <summary>Hidden in the comment: how PerfCI finds its own comment again among the others.</summary>
     public const string Marker = "<!-- perfci:report -->";
 
+    /// <summary>An unsure metric counts against the verdict when this many times its trials would settle it.</summary>
+    public const int FewMoreTrials = 3;
+
     /// <summary>GitHub refuses a comment or check-run summary longer than this.</summary>
     public const int MaxLength = 65_000;
 
@@ -51,9 +54,10 @@ public sealed class PullRequestReport
         RunIds = runIds;
         Acceptance = acceptance;
         PublicUrl = publicUrl;
-        Regressions = [.. metrics.Where(m => m.Verdict == Verdict.Regression)];
-        Improvements = [.. metrics.Where(m => m.Verdict == Verdict.Improvement)];
-        Unsure = [.. metrics.Where(m => m.Verdict == Verdict.Inconclusive && m.BaselineTrials > 0 && Worse(m) >= m.Threshold)];
+        // Largest change first: the headline leads with it.
+        Regressions = [.. metrics.Where(m => m.Verdict == Verdict.Regression).OrderByDescending(Worse)];
+        Improvements = [.. metrics.Where(m => m.Verdict == Verdict.Improvement).OrderBy(Worse)];
+        Unsure = [.. metrics.Where(m => m.Verdict == Verdict.Inconclusive && m.BaselineTrials > 0 && Worse(m) >= m.Threshold && Settleable(m)).OrderByDescending(Worse)];
         Overall = Regressions.Count > 0 ? (acceptance is null ? ReportVerdict.Regression : ReportVerdict.AcceptedRegression)
             : metrics.Count == 0 || metrics.All(m => m.BaselineTrials == 0) ? ReportVerdict.NoBaseline
             : Unsure.Count > 0 ? ReportVerdict.Inconclusive
@@ -72,7 +76,10 @@ public sealed class PullRequestReport
     public IReadOnlyList<MetricComparisonView> Regressions { get; }
     public IReadOnlyList<MetricComparisonView> Improvements { get; }
 
-    /// <summary>Inconclusive metrics whose estimate is the threshold or more in the wrong direction: maybe a regression.</summary>
+    /// <summary>
+    /// Inconclusive metrics whose estimate is the threshold or more in the wrong direction and that a
+    /// few more trials would settle: maybe a regression.
+    /// </summary>
     public IReadOnlyList<MetricComparisonView> Unsure { get; }
 
     /// <summary>A change the comment and check lead with.</summary>
@@ -169,8 +176,12 @@ public sealed class PullRequestReport
             : "| Metric | Scenario | Baseline | This PR | Change (99% interval) | Verdict |\n|---|---|---:|---:|---|---|");
         foreach (var m in rows)
         {
-            var change = m.BaselineTrials == 0 ? "—" : $"{Percent(m.Shift, signed: true)} ({Percent(m.ShiftLower, signed: true)} … {Percent(m.ShiftUpper, signed: true)})";
-            var detectable = m.MinimumDetectableShift is { } d && m.BaselineTrials > 0 ? Percent(d) : "—";
+            // One trial on a side has no spread: neither an interval nor a detectable change means anything.
+            var single = m.BaselineTrials < 2 || m.CandidateTrials < 2;
+            var change = m.BaselineTrials == 0 ? "—"
+                : single ? $"{Percent(m.Shift, signed: true)} (single trials)"
+                : $"{Percent(m.Shift, signed: true)} ({Percent(m.ShiftLower, signed: true)} … {Percent(m.ShiftUpper, signed: true)})";
+            var detectable = m.MinimumDetectableShift is { } d && !single ? Percent(d) : "—";
             text.Append(CultureInfo.InvariantCulture, $"| `{m.Metric}` | `{Scenario(m)}` | {Value(m.BaselineMedian, m.Unit)} | {Value(m.CandidateMedian, m.Unit)} | {change} | ");
             if (detailed)
                 text.Append(CultureInfo.InvariantCulture, $"{detectable} | ");
@@ -184,9 +195,16 @@ public sealed class PullRequestReport
         Verdict.Improvement => "🚀 improvement",
         Verdict.NoChange => "no change",
         _ when m.BaselineTrials == 0 => "no baseline",
-        _ when m.TrialsNeeded is { } n => $"❔ unsure (~{n} trials would tell)",
-        _ => "❔ unsure",
+        _ when Settleable(m) => $"❔ unsure (~{m.TrialsNeeded} trials would tell)",
+        _ => "too noisy to judge",
     };
+
+    /// <summary>
+    /// A re-run with a few more trials (at most <see cref="FewMoreTrials"/> times as many) would decide
+    /// the metric. One that would need far more is too noisy to judge: it is listed, but does not make
+    /// the verdict inconclusive, or a suite with a noisy statistic (a max, a std) could never pass.
+    /// </summary>
+    private static bool Settleable(MetricComparisonView m) => m.TrialsNeeded is { } needed && needed <= FewMoreTrials * Math.Max(1, m.CandidateTrials);
 
     /// <summary>How far the metric moved in its bad direction (negative when it moved the good way).</summary>
     private static double Worse(MetricComparisonView m) => m.Direction == MetricDirection.LowerIsBetter ? m.Shift : -m.Shift;

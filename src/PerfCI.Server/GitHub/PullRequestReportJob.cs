@@ -37,9 +37,9 @@ public sealed class PullRequestReportJob(
         var state = await ReadStateAsync(pullRequest, cancellationToken);
         if (state is null)
             return;
-        var client = await github.ForRepositoryAsync(db, pullRequest.RepositoryId, cancellationToken);
         try
         {
+            var client = await github.ForRepositoryAsync(db, pullRequest.RepositoryId, cancellationToken);
             await ReportCheckAsync(client, pullRequest, state, cancellationToken);
             if (state.Report is { } report && ShouldComment(pullRequest, report))
                 await UpsertCommentAsync(client, pullRequest, report.Markdown(), cancellationToken);

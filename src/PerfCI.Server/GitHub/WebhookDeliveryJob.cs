@@ -75,7 +75,7 @@ public sealed class WebhookDeliveryJob(
     {
         if (push.Deleted || push.Branch is not { } branch || !Tracked(repository).Contains(branch, StringComparer.Ordinal))
             return;
-        if (branch == (push.DefaultBranch ?? repository.DefaultBranch) && branch == repository.DefaultBranch && await history.RefreshAsync(repository.Id, cancellationToken))
+        if (branch == repository.DefaultBranch && await history.RefreshAsync(repository.Id, cancellationToken))
             return;
         try
         {

@@ -50,6 +50,26 @@ public sealed class PullRequestReportTests
     }
 
     [Fact]
+    public async Task InstallationToken_NearItsExpiry_IsRenewedBeforeUse()
+    {
+        await using var world = await GitHubHarness.StartAsync(nameof(InstallationToken_NearItsExpiry_IsRenewedBeforeUse));
+        // Every token GitHub hands out already has less left than PerfCI's margin.
+        world.GitHub.TokenLifetime = GitHubClients.RenewBefore - TimeSpan.FromMinutes(1);
+        var (repository, git, main) = await BenchmarkedMainAsync(world);
+        git.Git("checkout", "--quiet", "-b", "feature");
+        var head = git.Commit("a change");
+
+        await world.PullRequestAsync("opened", repository, Number, head, main);
+        await world.RunQueuedJobsAsync(_ => 1.0);
+
+        var repositoryCalls = world.GitHub.Calls.Where(c => c.Path.Contains("/repos/", StringComparison.Ordinal)).ToList();
+        var tokens = world.GitHub.Calls.Count(c => c.Path.EndsWith("/access_tokens", StringComparison.Ordinal));
+        Assert.Equal(repositoryCalls.Count, tokens);
+        Assert.All(repositoryCalls, c => Assert.True(c.Status < 400, $"{c.Method} {c.Path}: {c.Status}"));
+        Assert.Single(world.GitHub.Comments(repository, Number));
+    }
+
+    [Fact]
     public async Task SecondPush_EditsTheSameComment_AndTheNewHeadGetsItsOwnCheckRun()
     {
         await using var world = await GitHubHarness.StartAsync(nameof(SecondPush_EditsTheSameComment_AndTheNewHeadGetsItsOwnCheckRun));
