@@ -108,6 +108,9 @@ public static class RunnerJobsApi
     {
         var runnerId = user.RunnerId();
         var now = time.GetUtcNow();
+        // Once the job has ended, the run must end with it even if the runner hangs up mid-request
+        // (its lease loop may see the job end first): nothing below is cancelled by the client.
+        cancellationToken = CancellationToken.None;
         // A job that was asked to stop and did not succeed was cancelled, not failed.
         var ended = await Held(db, jobId, runnerId, request.LeaseToken).ExecuteUpdateAsync(set => set
             .SetProperty(j => j.State, j => request.Succeeded ? JobState.Succeeded : j.CancelRequested ? JobState.Cancelled : JobState.Failed)

@@ -51,8 +51,13 @@ public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, IB
         }
         foreach (var definition in suites)
         {
-            var suite = await db.Suites.FirstOrDefaultAsync(s => s.RepositoryId == repository.Id && s.Name == definition.Name, cancellationToken)
-                ?? db.Suites.Add(new Suite { RepositoryId = repository.Id, Name = definition.Name, CreatedAt = now }).Entity;
+            // Runs of several commits of one push expand at once: the suite row is inserted if absent,
+            // so that two of them never race on it.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO suites (repository_id, name, created_at) VALUES ({repository.Id}, {definition.Name}, {now.ToUniversalTime()})
+                ON CONFLICT (repository_id, name) DO NOTHING
+                """, cancellationToken);
+            var suite = await db.Suites.SingleAsync(s => s.RepositoryId == repository.Id && s.Name == definition.Name, cancellationToken);
             db.Jobs.Add(new Job
             {
                 Run = run, Suite = suite, SuiteDefinition = JsonSerializer.Serialize(definition, Json), RequiredLabels = [.. definition.RunsOn],
