@@ -60,6 +60,17 @@ public sealed class JobLease : IAsyncDisposable
     public void StartHeartbeats() => _heartbeats ??= HeartbeatLoopAsync();
 
     /// <summary>
+    /// Ends the heartbeats before the job is completed: a heartbeat that crosses the completion gets
+    /// "stale lease" (the job has just ended) and would otherwise take the completion call down with it.
+    /// </summary>
+    public async Task StopHeartbeatsAsync()
+    {
+        await _heartbeatsEnd.CancelAsync();
+        if (_heartbeats is not null)
+            await _heartbeats;
+    }
+
+    /// <summary>
     /// Makes <paramref name="call"/> until it gets through, backing off with jitter between tries,
     /// each failure told to <paramref name="log"/>. False when the lease is lost first, or when the
     /// call has failed for a whole lease duration (a server that answers heartbeats but keeps

@@ -114,6 +114,7 @@ public sealed class RunnerAgent(ServerApi api, AgentOptions options, TextWriter 
         }
         var succeeded = document is not null;
         await log.FlushAsync(stopping); // the job's log is closed once it has ended
+        await lease.StopHeartbeatsAsync();
         if (!await lease.CallAsync("completing the job", ct => api.CompleteAsync(job, succeeded, error, engineTail, ct), log.Line))
             return "dropped: its end was not confirmed while the lease held (or a try whose answer was lost ended it); the server's lease expiry decides";
         return succeeded ? "succeeded" : $"failed: {error}";
