@@ -56,6 +56,10 @@ public static class SuiteRunner
                 for (var trial = 0; trial < spec.Trials; trial++)
                 {
                     var run = await RunTrialWatchingAsync(engine, generator, spec, trial, progress, cancellationToken);
+                    // A dying engine refuses connections a moment before the system reports it gone: a
+                    // trial whose requests failed fast can end inside that moment, so give it a little.
+                    if (run is not null && run.Metrics.Failed + run.Metrics.Incomplete > 0 && !engine.HasExited)
+                        await Task.WhenAny(engine.Exited, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken));
                     if (run is null || engine.HasExited)
                         throw new EngineException($"the engine exited with code {engine.ExitCode} during scenario '{scenario.Name}'", await engine.FinalLinesAsync());
                     trials.Add(run);
