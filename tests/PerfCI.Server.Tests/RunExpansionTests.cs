@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using PerfCI.Core.Domain;
@@ -92,30 +91,12 @@ public sealed class RunExpansionTests(DatabaseFixture database) : IClassFixture<
 
     private async Task<(string Repository, string Sha)> CreateGitRepositoryAsync(string name, string perfciYml)
     {
-        var path = Path.Combine(_temp.Path, name);
-        Directory.CreateDirectory(path);
-        await File.WriteAllTextAsync(Path.Combine(path, "perfci.yml"), perfciYml, Ct);
-        Git(path, "init", "--quiet", "--initial-branch=main");
-        Git(path, "add", "perfci.yml");
-        Git(path, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "Add perfci.yml");
-        var sha = Git(path, "rev-parse", "HEAD").Trim();
+        var git = GitRepository.Init(Path.Combine(_temp.Path, name));
+        var sha = git.Commit("Add perfci.yml", ("perfci.yml", perfciYml));
         using var client = _server.CreateClient();
-        using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = path }, Ct);
+        using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
         response.EnsureSuccessStatusCode();
         return ($"local/{name}", sha);
-    }
-
-    private static string Git(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {error}");
-        return output;
     }
 
     private static async Task<RunView> WaitForRunAsync(HttpClient client, long id, Func<RunView, bool> done)

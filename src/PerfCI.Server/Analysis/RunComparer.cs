@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PerfCI.Core.Analysis;
 using PerfCI.Core.Domain;
+using PerfCI.Core.Results;
 using PerfCI.Data;
 
 namespace PerfCI.Server.Analysis;
@@ -34,30 +35,33 @@ public sealed class RunComparer(PerfCiDbContext db)
             return null;
         baseSha ??= run.MergeBase;
         var measured = await db.Measurements.AsNoTracking().Where(m => m.RunId == runId)
-            .Select(m => new { m.SeriesId, m.Samples, Suite = m.Series.Suite.Name, m.Series.Scenario, m.Series.Metric, m.Series.Unit, m.Series.Direction, m.Series.HardwareClass })
+            .Select(m => new { m.SeriesId, m.Series.SuiteId, m.Samples, Suite = m.Series.Suite.Name, m.Series.Scenario, m.Series.Metric, m.Series.Unit, m.Series.Direction, m.Series.HardwareClass })
             .ToListAsync(cancellationToken);
         var baseCommit = baseSha is null ? null : await db.Commits.AsNoTracking()
             .Where(c => c.RepositoryId == run.RepositoryId && c.Sha.StartsWith(baseSha))
             .Select(c => new { c.Id, c.Sha, Position = c.FirstParentPosition }).FirstOrDefaultAsync(cancellationToken);
 
+        var thresholds = new Dictionary<long, Func<string, double>>();
         var metrics = new List<MetricComparisonView>();
         foreach (var series in measured.GroupBy(m => m.SeriesId))
         {
             var first = series.First();
             var candidate = series.SelectMany(m => m.Samples).ToList();
-            var seriesEntity = await db.Series.AsNoTracking().SingleAsync(s => s.Id == series.Key, cancellationToken);
-            var threshold = await AnalysisThresholds.ForAsync(db, seriesEntity, cancellationToken);
+            if (!thresholds.TryGetValue(first.SuiteId, out var thresholdOf))
+                thresholds[first.SuiteId] = thresholdOf = await AnalysisThresholds.ForSuiteAsync(db, run.RepositoryId, first.SuiteId, cancellationToken);
+            var threshold = thresholdOf(first.Metric);
             // No base named: a commit of the default branch is compared with the commits before it.
             var baseline = await BaselineAsync(series.Key, run.RepositoryId, run.CommitId, baseCommit?.Id,
                 baseCommit?.Position ?? (baseSha is null ? run.Position - 1 : null), onlyBefore: baseSha is null, cancellationToken);
             MetricComparisonView view;
             if (baseline.Samples.Count == 0)
             {
+                var where = baseCommit?.Sha ?? baseSha ?? "the previous commit";
                 view = new MetricComparisonView(series.Key, first.Suite, first.Scenario, first.Metric, first.Unit, first.Direction, first.HardwareClass,
-                    Verdict.Inconclusive, 0, 0, 0, 1, null, null, threshold, null, Finite(Median(candidate)), 0, candidate.Count, [],
+                    Verdict.Inconclusive, 0, 0, 0, 1, null, null, threshold, null, Finite(SampleSummary.Of(candidate).Median), 0, candidate.Count, [],
                     baseSha is null && run.Position is null
                         ? "No baseline: the run is not on the default branch and has no base commit."
-                        : $"No baseline results on {first.HardwareClass} at {(baseCommit?.Sha ?? baseSha ?? "the previous commit")[..Math.Min(12, (baseCommit?.Sha ?? baseSha ?? "the previous commit").Length)]} or near it.");
+                        : $"No baseline results on {first.HardwareClass} at {where[..Math.Min(12, where.Length)]} or near it.");
             }
             else
             {
@@ -104,10 +108,4 @@ public sealed class RunComparer(PerfCiDbContext db)
 
     /// <summary>JSON has no NaN or infinity: a figure that cannot be had is absent.</summary>
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }

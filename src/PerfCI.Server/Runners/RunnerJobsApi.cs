@@ -104,13 +104,13 @@ public static class RunnerJobsApi
 
     /// <summary>Ends the job (the runner stops heartbeating after this); the run ends with its last job.</summary>
     public static async Task<Results<Ok, ProblemHttpResult>> CompleteAsync(
-        long jobId, CompleteJobRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+        long jobId, CompleteJobRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time)
     {
         var runnerId = user.RunnerId();
         var now = time.GetUtcNow();
-        // Once the job has ended, the run must end with it even if the runner hangs up mid-request
-        // (its lease loop may see the job end first): nothing below is cancelled by the client.
-        cancellationToken = CancellationToken.None;
+        // Once the job has ended, the run must end with it even if the runner hangs up mid-request:
+        // no request-aborted token here, so nothing below is cancelled by the client.
+        var cancellationToken = CancellationToken.None;
         // A job that was asked to stop and did not succeed was cancelled, not failed.
         var ended = await Held(db, jobId, runnerId, request.LeaseToken).ExecuteUpdateAsync(set => set
             .SetProperty(j => j.State, j => request.Succeeded ? JobState.Succeeded : j.CancelRequested ? JobState.Cancelled : JobState.Failed)
