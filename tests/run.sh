@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every PerfCI test on a fresh machine: installs what the tests need (PostgreSQL server
-# binaries), then `dotnet test` on the whole solution. Tests start their own PostgreSQL cluster,
+# binaries, Chromium), then `dotnet test` on the whole solution. Tests start their own PostgreSQL cluster,
 # or use PERFCI_TEST_DATABASE (a connection string whose user may create databases) when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,13 @@ if [ -z "${PERFCI_TEST_DATABASE:-}" ] && ! has_postgres; then
   echo "tests/run.sh: installing PostgreSQL server binaries (apt-get install postgresql)"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
+# The dashboard's browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "tests/run.sh: installing Chromium (apt-get install chromium)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 log=$(mktemp)
