@@ -1,4 +1,5 @@
 using PerfCI.Server.Analysis;
+using PerfCI.Server.Bisect;
 using PerfCI.Server.Dashboard;
 using PerfCI.Server.Database;
 using PerfCI.Server.GitHub;
@@ -18,6 +19,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     builder.AddPerfCiJobs();
     builder.AddPerfCiApi();
     builder.AddPerfCiGitHub();
+    builder.AddPerfCiBisect();
     builder.AddPerfCiDashboard();
 
     await using var app = builder.Build();
@@ -33,6 +35,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapAnalysisApi();
     app.MapGitHubWebhookApi();
     app.MapPullRequestsApi();
+    app.MapBisectsApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

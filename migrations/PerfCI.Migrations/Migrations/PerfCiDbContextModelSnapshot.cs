@@ -403,6 +403,10 @@ namespace PerfCI.Migrations.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("p_value");
 
+                    b.Property<int>("RangeIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("range_index");
+
                     b.Property<string>("Reason")
                         .HasColumnType("text")
                         .HasColumnName("reason");

@@ -49,6 +49,8 @@ public sealed class BisectStep
     public int Sequence { get; set; }
     public long CommitId { get; set; }
     public Commit Commit { get; set; } = null!;
+    /// <summary>The commit's place in the bisected range (good is 0, bad the last), for showing steps in range order.</summary>
+    public int RangeIndex { get; set; }
     public long? RunId { get; set; }
     public double[] Samples { get; set; } = [];
     public BisectDecision Decision { get; set; }

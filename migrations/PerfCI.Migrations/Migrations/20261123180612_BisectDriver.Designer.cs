@@ -13,7 +13,7 @@ using PerfCI.Data;
 namespace PerfCI.Migrations.Migrations
 {
     [DbContext(typeof(PerfCiDbContext))]
-    [Migration("20261123175611_BisectDriver")]
+    [Migration("20261123180612_BisectDriver")]
     partial class BisectDriver
     {
         /// <inheritdoc />
@@ -405,6 +405,10 @@ namespace PerfCI.Migrations.Migrations
                     b.Property<double?>("PValue")
                         .HasColumnType("double precision")
                         .HasColumnName("p_value");
+
+                    b.Property<int>("RangeIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("range_index");
 
                     b.Property<string>("Reason")
                         .HasColumnType("text")

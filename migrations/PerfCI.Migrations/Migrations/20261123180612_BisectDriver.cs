@@ -63,6 +63,13 @@ namespace PerfCI.Migrations.Migrations
                 type: "timestamptz",
                 nullable: true);
 
+            migrationBuilder.AddColumn<int>(
+                name: "range_index",
+                table: "bisect_steps",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
             migrationBuilder.CreateIndex(
                 name: "ix_bisects_first_bad_commit_id",
                 table: "bisects",
@@ -140,6 +147,10 @@ namespace PerfCI.Migrations.Migrations
             migrationBuilder.DropColumn(
                 name: "started_at",
                 table: "bisects");
+
+            migrationBuilder.DropColumn(
+                name: "range_index",
+                table: "bisect_steps");
         }
     }
 }
