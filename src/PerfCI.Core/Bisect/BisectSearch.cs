@@ -21,6 +21,7 @@ public sealed class BisectSearch
     private readonly BisectRange _range;
     private readonly BisectSettings _settings;
     private readonly ComparisonOptions _comparison;
+    private readonly ComparisonOptions _candidateComparison;
     private readonly Dictionary<string, CommitData> _data = new(StringComparer.Ordinal);
     private readonly List<string> _firstSeen = [];
     private readonly Dictionary<string, Classification> _classified = new(StringComparer.Ordinal);
@@ -40,6 +41,10 @@ public sealed class BisectSearch
             Threshold = settings.MinRelativeChange,
             MaxTrials = Math.Max(2, settings.MaxTrials),
         };
+        // A candidate is looked at after each doubling of its trials, and a bisect decides about ten of
+        // them, any one wrong decision sending it astray: each look tests at Alpha over the number of looks.
+        var looks = 1 + (int)Math.Ceiling(Math.Log2(settings.MaxTrials / (double)settings.InitialTrials));
+        _candidateComparison = _comparison with { Alpha = settings.Alpha / looks };
     }
 
     public BisectRange Range => _range;
@@ -112,6 +117,14 @@ public sealed class BisectSearch
 
         public string? SkipReason { get; set; }
     }
+
+    /// <summary>
+    /// A commit is called the same as one side only when a test against that side is also far from
+    /// significant: a commit that barely differs from the good side and is not clearly like the bad
+    /// side either gets more trials first. Under the true side the p-value is uniform, so this costs
+    /// an extra doubling one time in four; the last look at MaxTrials goes without it.
+    /// </summary>
+    private const double SameLevel = 0.25;
 
     private sealed record StepVerdict(BisectDecision Decision, double? PValue, string? Reason);
 
@@ -187,7 +200,7 @@ public sealed class BisectSearch
             }
             var ends = PairComparer.Compare(goodSamples, badSamples, search._comparison);
             var endsText = Invariant($"{Percent(ends.Shift)} ({Percent(ends.ShiftLower)} to {Percent(ends.ShiftUpper)}), p = {ends.PValue:G2}, {goodSamples.Count} vs {badSamples.Count} trials");
-            if (ends.Verdict is Verdict.Inconclusive)
+            if (ends.Verdict is Verdict.Inconclusive || (IsChange(ends) && !Reproduced(goodSamples, badSamples)))
             {
                 var more = new[] { (good, goodSamples.Count), (bad, badSamples.Count) }
                     .Where(end => MoreTrials(end.Item2) > 0)
@@ -304,6 +317,22 @@ public sealed class BisectSearch
         }
 
         /// <summary>
+        /// The sandwich stops at the first look where the ends differ, which picks the looks where noise
+        /// made the difference look larger (and, with no difference at all, the lucky ones). So a
+        /// difference counts only when it held at the previous look too (the first half of the trials,
+        /// as trials only accumulate), or when the trials are at their cap.
+        /// </summary>
+        private bool Reproduced(List<double> good, List<double> bad)
+        {
+            if (good.Count >= _settings.MaxTrials && bad.Count >= _settings.MaxTrials)
+                return true;
+            var earlier = PairComparer.Compare(good[..Math.Max(1, good.Count / 2)], bad[..Math.Max(1, bad.Count / 2)], search._comparison);
+            return IsChange(earlier);
+        }
+
+        private static bool IsChange(Comparison comparison) => comparison.Verdict is Verdict.Regression or Verdict.Improvement;
+
+        /// <summary>
         /// Commits whose ancestor counts in the set are closest to evenly spaced targets: with k = 1 the
         /// commit that best halves the possible culprits (the set's commits and the bad end), as git
         /// bisect does; on a linear range, k commits evenly spaced. Skipped and undecidable commits count
@@ -342,17 +371,20 @@ public sealed class BisectSearch
             var key = $"{sha}:{samples.Count}|{_goodPool.Key}|{_badPool.Key}";
             if (search._classified.TryGetValue(key, out var known))
                 return known;
-            var vsGood = PairComparer.Compare(_goodPool.Samples, samples, search._comparison);
-            var vsBad = PairComparer.Compare(_badPool.Samples, samples, search._comparison);
+            var vsGood = PairComparer.Compare(_goodPool.Samples, samples, search._candidateComparison);
+            var vsBad = PairComparer.Compare(_badPool.Samples, samples, search._candidateComparison);
             var differsFromGood = vsGood.Verdict is Verdict.Regression or Verdict.Improvement;
             var differsFromBad = vsBad.Verdict is Verdict.Regression or Verdict.Improvement;
             var gap = vsBad.BaselineMedian - vsGood.BaselineMedian;
             var position = gap == 0 ? 0.5 : (vsGood.CandidateMedian - vsGood.BaselineMedian) / gap;
+            var last = samples.Count >= _settings.MaxTrials;
+            var likeBad = vsBad.PValue >= SameLevel || last;
+            var likeGood = vsGood.PValue >= SameLevel || last;
             var side = (differsFromGood, differsFromBad) switch
             {
                 (true, true) => position >= 0.5 ? Side.Bad : Side.Good,
-                (true, false) => position >= 0.5 ? Side.Bad : Side.Undecided,
-                (false, true) => position < 0.5 ? Side.Good : Side.Undecided,
+                (true, false) => position >= 0.5 && likeBad ? Side.Bad : Side.Undecided,
+                (false, true) => position < 0.5 && likeGood ? Side.Good : Side.Undecided,
                 _ => Side.Undecided,
             };
             var p = side switch
