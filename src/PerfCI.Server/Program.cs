@@ -1,5 +1,6 @@
 using PerfCI.Server.Accounts;
 using PerfCI.Server.Analysis;
+using PerfCI.Server.Bisect;
 using PerfCI.Server.Dashboard;
 using PerfCI.Server.Database;
 using PerfCI.Server.GitHub;
@@ -20,6 +21,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     builder.AddPerfCiApi();
     builder.AddPerfCiAccounts();
     builder.AddPerfCiGitHub();
+    builder.AddPerfCiBisect();
     builder.AddPerfCiDashboard();
 
     await using var app = builder.Build();
@@ -37,6 +39,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     app.MapAnalysisApi();
     app.MapGitHubWebhookApi();
     app.MapPullRequestsApi();
+    app.MapBisectsApi();
     app.MapPerfCiJobs();
     app.MapPerfCiDashboard();
 

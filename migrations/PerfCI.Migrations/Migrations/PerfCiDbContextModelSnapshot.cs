@@ -489,6 +489,10 @@ namespace PerfCI.Migrations.Migrations
                         .HasColumnType("timestamptz")
                         .HasColumnName("finished_at");
 
+                    b.Property<long?>("FirstBadCommitId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_bad_commit_id");
+
                     b.Property<long>("GoodCommitId")
                         .HasColumnType("bigint")
                         .HasColumnName("good_commit_id");
@@ -498,6 +502,10 @@ namespace PerfCI.Migrations.Migrations
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)")
                         .HasColumnName("hardware_class");
+
+                    b.Property<long?>("LastGoodCommitId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_good_commit_id");
 
                     b.Property<double?>("Magnitude")
                         .HasColumnType("double precision")
@@ -510,6 +518,10 @@ namespace PerfCI.Migrations.Migrations
                     b.Property<double?>("MagnitudeUpper")
                         .HasColumnType("double precision")
                         .HasColumnName("magnitude_upper");
+
+                    b.Property<double>("MaxRunnerHours")
+                        .HasColumnType("double precision")
+                        .HasColumnName("max_runner_hours");
 
                     b.Property<int>("MaxSteps")
                         .HasColumnType("integer")
@@ -529,6 +541,15 @@ namespace PerfCI.Migrations.Migrations
                         .HasColumnType("bisect_mode")
                         .HasColumnName("mode");
 
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("outcome");
+
+                    b.Property<int>("Parallelism")
+                        .HasColumnType("integer")
+                        .HasColumnName("parallelism");
+
                     b.Property<long>("RepositoryId")
                         .HasColumnType("bigint")
                         .HasColumnName("repository_id");
@@ -542,6 +563,10 @@ namespace PerfCI.Migrations.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("scenario");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamptz")
+                        .HasColumnName("started_at");
 
                     b.Property<BisectState>("State")
                         .HasColumnType("bisect_state")
@@ -569,8 +594,14 @@ namespace PerfCI.Migrations.Migrations
                     b.HasIndex("CulpritCommitId")
                         .HasDatabaseName("ix_bisects_culprit_commit_id");
 
+                    b.HasIndex("FirstBadCommitId")
+                        .HasDatabaseName("ix_bisects_first_bad_commit_id");
+
                     b.HasIndex("GoodCommitId")
                         .HasDatabaseName("ix_bisects_good_commit_id");
+
+                    b.HasIndex("LastGoodCommitId")
+                        .HasDatabaseName("ix_bisects_last_good_commit_id");
 
                     b.HasIndex("State")
                         .HasDatabaseName("ix_bisects_state");
@@ -613,6 +644,10 @@ namespace PerfCI.Migrations.Migrations
                     b.Property<double?>("PValue")
                         .HasColumnType("double precision")
                         .HasColumnName("p_value");
+
+                    b.Property<int>("RangeIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("range_index");
 
                     b.Property<string>("Reason")
                         .HasColumnType("text")
@@ -1436,6 +1471,11 @@ namespace PerfCI.Migrations.Migrations
                         .HasColumnType("text")
                         .HasColumnName("requested_by");
 
+                    b.Property<string>("ScenarioFilter")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("scenario_filter");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamptz")
                         .HasColumnName("started_at");
@@ -1447,6 +1487,10 @@ namespace PerfCI.Migrations.Migrations
                     b.PrimitiveCollection<string[]>("SuiteFilter")
                         .HasColumnType("text[]")
                         .HasColumnName("suite_filter");
+
+                    b.Property<int?>("Trials")
+                        .HasColumnType("integer")
+                        .HasColumnName("trials");
 
                     b.Property<RunTrigger>("Trigger")
                         .HasColumnType("run_trigger")
@@ -1851,10 +1895,22 @@ namespace PerfCI.Migrations.Migrations
 
                     b.HasOne("PerfCI.Data.Entities.Commit", null)
                         .WithMany()
+                        .HasForeignKey("FirstBadCommitId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_bisects_commits_first_bad_commit_id");
+
+                    b.HasOne("PerfCI.Data.Entities.Commit", null)
+                        .WithMany()
                         .HasForeignKey("GoodCommitId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_bisects_commits_good_commit_id");
+
+                    b.HasOne("PerfCI.Data.Entities.Commit", null)
+                        .WithMany()
+                        .HasForeignKey("LastGoodCommitId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_bisects_commits_last_good_commit_id");
 
                     b.HasOne("PerfCI.Data.Entities.Repository", "Repository")
                         .WithMany()

@@ -16,6 +16,9 @@ internal sealed class BisectConfiguration : IEntityTypeConfiguration<Bisect>
         builder.HasOne<Commit>().WithMany().HasForeignKey(b => b.GoodCommitId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Commit>().WithMany().HasForeignKey(b => b.BadCommitId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Commit>().WithMany().HasForeignKey(b => b.CulpritCommitId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne<Commit>().WithMany().HasForeignKey(b => b.LastGoodCommitId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne<Commit>().WithMany().HasForeignKey(b => b.FirstBadCommitId).OnDelete(DeleteBehavior.SetNull);
+        builder.Property(b => b.Outcome).HasMaxLength(40);
         builder.HasOne<Alert>().WithMany().HasForeignKey(b => b.AlertId).OnDelete(DeleteBehavior.SetNull);
         builder.HasIndex(b => new { b.RepositoryId, b.CreatedAt });
         builder.HasIndex(b => b.State);

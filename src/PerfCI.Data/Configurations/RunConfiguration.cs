@@ -10,6 +10,7 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
     {
         builder.ToTable("runs");
         builder.Property(r => r.HardwareClass).HasMaxLength(300);
+        builder.Property(r => r.ScenarioFilter).HasMaxLength(200);
         builder.HasOne(r => r.Commit).WithMany().HasForeignKey(r => r.CommitId);
         builder.HasOne(r => r.PullRequest).WithMany().HasForeignKey(r => r.PullRequestId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Bisect>().WithMany().HasForeignKey(r => r.BisectId).OnDelete(DeleteBehavior.SetNull);

@@ -19,6 +19,13 @@ public sealed class Run
     public string? HardwareClass { get; set; }
     /// <summary>Only these suites; null means every suite of the definition.</summary>
     public string[]? SuiteFilter { get; set; }
+    /// <summary>
+    /// Only this scenario at this load point (a series' scenario key such as <c>chat@c4</c>, or
+    /// <c>cold_start</c>); null means every scenario. A bisect step measures one series and nothing else.
+    /// </summary>
+    public string? ScenarioFilter { get; set; }
+    /// <summary>Trials per load point instead of the suite's own count (a bisect step asks for as many as it needs).</summary>
+    public int? Trials { get; set; }
     public string? RequestedBy { get; set; }
     /// <summary>Why the run failed before any job ran, e.g. a perfci.yml error with file and line.</summary>
     public string? Error { get; set; }

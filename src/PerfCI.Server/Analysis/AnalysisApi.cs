@@ -79,7 +79,7 @@ public static class AnalysisApi
         (await ViewsAsync(db, [id], cancellationToken)) is [var group] ? TypedResults.Ok(group) : TypedResults.NotFound();
 
     public static async Task<Results<Ok<AlertView>, NotFound, ValidationProblem>> TriageAlertAsync(
-        long id, TriageRequest request, ClaimsPrincipal user, PerfCiDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        long id, TriageRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
     {
         var alert = await db.Alerts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (alert is null)
@@ -93,12 +93,14 @@ public static class AnalysisApi
         await db.SaveChangesAsync(cancellationToken);
         await AlertGroups.RefreshAsync(db, [alert.GroupId], cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        if (state == AlertState.Confirmed)
+            Bisect.AutoBisectJob.Enqueue(jobs, alert.GroupId);
         return TypedResults.Ok((await ViewsAsync(db, [alert.GroupId], cancellationToken))[0].Alerts.Single(a => a.Id == id));
     }
 
     /// <summary>Triage of a whole group: every alert that may take the new state takes it.</summary>
     public static async Task<Results<Ok<AlertGroupView>, NotFound, ValidationProblem>> TriageGroupAsync(
-        long id, TriageRequest request, ClaimsPrincipal user, PerfCiDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        long id, TriageRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
     {
         var group = await db.AlertGroups.Include(g => g.Alerts).SingleOrDefaultAsync(g => g.Id == id, cancellationToken);
         if (group is null)
@@ -114,6 +116,8 @@ public static class AnalysisApi
             Apply(alert, state, request.Note, by!, now);
         group.State = AlertGroups.StateOf([.. group.Alerts.Select(a => a.State)]);
         await db.SaveChangesAsync(cancellationToken);
+        if (state == AlertState.Confirmed)
+            Bisect.AutoBisectJob.Enqueue(jobs, id);
         return TypedResults.Ok((await ViewsAsync(db, [id], cancellationToken))[0]);
     }
 

@@ -8,6 +8,7 @@ public static class DashboardExtensions
     {
         builder.Services.AddPerfCiUi();
         builder.Services.AddScoped<IDashboardQueries, DashboardQueries>();
+        PerfCI.Server.Bisect.BisectExtensions.AddBisectPages(builder.Services);
         return builder;
     }
 

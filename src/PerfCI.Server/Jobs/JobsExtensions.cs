@@ -83,6 +83,7 @@ public static class JobsExtensions
         recurring.AddOrUpdate<RunnerPresenceJob>(RunnerPresenceJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
         var leaseCheck = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunnersOptions>>().Value.LeaseCheckInterval;
         recurring.AddOrUpdate<LeaseExpiryJob>(LeaseExpiryJob.RecurringId, job => job.RunAsync(CancellationToken.None), LeaseExpiryJob.Cron(leaseCheck));
+        recurring.AddOrUpdate<PerfCI.Server.Bisect.BisectSweepJob>(PerfCI.Server.Bisect.BisectSweepJob.RecurringId, job => job.RunAsync(CancellationToken.None), Cron.Minutely());
         return app;
     }
 

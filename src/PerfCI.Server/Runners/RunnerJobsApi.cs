@@ -165,7 +165,11 @@ public static class Runs
         if (ended != 1)
             return;
         jobs.Enqueue<AnalyzeRunJob>(job => job.RunAsync(runId, CancellationToken.None));
-        if (await db.Runs.Where(r => r.Id == runId).Select(r => r.PullRequestId).SingleAsync(cancellationToken) is { } pullRequestId)
+        var owner = await db.Runs.Where(r => r.Id == runId).Select(r => new { r.PullRequestId, r.BisectId }).SingleAsync(cancellationToken);
+        if (owner.PullRequestId is { } pullRequestId)
             jobs.Enqueue<PullRequestReportJob>(job => job.RunAsync(pullRequestId, CancellationToken.None));
+        // A bisect step's result is in: the bisect decides what to measure next.
+        if (owner.BisectId is { } bisectId)
+            jobs.Enqueue<PerfCI.Server.Bisect.BisectJob>(job => job.RunAsync(bisectId, CancellationToken.None));
     }
 }

@@ -49,7 +49,18 @@ public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, IB
             await FailAsync(run, $"{FileName}: none of the suites asked for ({string.Join(", ", run.SuiteFilter ?? [])}) is defined.", now, cancellationToken);
             return;
         }
-        foreach (var definition in suites)
+        var narrowed = new List<(SuiteDefinition Definition, int Jobs)>();
+        foreach (var suite in suites)
+        {
+            var (definition, count, error) = SuiteNarrowing.Narrow(suite, run.ScenarioFilter, run.Trials);
+            if (definition is null)
+            {
+                await FailAsync(run, $"{FileName}: {error}.", now, cancellationToken);
+                return;
+            }
+            narrowed.Add((definition, count));
+        }
+        foreach (var (definition, count) in narrowed)
         {
             // Runs of several commits of one push expand at once: the suite row is inserted if absent,
             // so that two of them never race on it.
@@ -58,15 +69,18 @@ public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, IB
                 ON CONFLICT (repository_id, name) DO NOTHING
                 """, cancellationToken);
             var suite = await db.Suites.SingleAsync(s => s.RepositoryId == repository.Id && s.Name == definition.Name, cancellationToken);
-            db.Jobs.Add(new Job
+            for (var i = 0; i < count; i++)
             {
-                Run = run, Suite = suite, SuiteDefinition = JsonSerializer.Serialize(definition, Json), RequiredLabels = [.. definition.RunsOn],
-                RequiredHardwareClass = run.HardwareClass, State = JobState.Queued, QueuedAt = now,
-            });
+                db.Jobs.Add(new Job
+                {
+                    Run = run, Suite = suite, SuiteDefinition = JsonSerializer.Serialize(definition, Json), RequiredLabels = [.. definition.RunsOn],
+                    RequiredHardwareClass = run.HardwareClass, State = JobState.Queued, QueuedAt = now,
+                });
+            }
         }
         run.State = RunState.Queued;
         await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Run {RunId} expanded into {Count} jobs", run.Id, suites.Count);
+        logger.LogInformation("Run {RunId} expanded into {Count} jobs", run.Id, narrowed.Sum(n => n.Jobs));
     }
 
     private async Task FailAsync(Run run, string error, DateTimeOffset now, CancellationToken cancellationToken)
@@ -79,5 +93,8 @@ public sealed class ExpandRunJob(PerfCiDbContext db, RepositoryMirror mirror, IB
         // A pull request's check says why (a perfci.yml error, with its file and line).
         if (run.PullRequestId is { } pullRequestId)
             jobs.Enqueue<PerfCI.Server.GitHub.PullRequestReportJob>(job => job.RunAsync(pullRequestId, CancellationToken.None));
+        // A bisect skips a commit whose run cannot even start, and moves on.
+        if (run.BisectId is { } bisectId)
+            jobs.Enqueue<PerfCI.Server.Bisect.BisectJob>(job => job.RunAsync(bisectId, CancellationToken.None));
     }
 }

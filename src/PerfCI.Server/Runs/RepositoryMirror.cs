@@ -75,6 +75,39 @@ public sealed class RepositoryMirror(IOptions<GitOptions> options, ILogger<Repos
         return mergeBase.ExitCode == 0 ? mergeBase.Output.Trim() : null;
     }
 
+    /// <summary>The full sha of a commit named by a (possibly abbreviated) sha, fetching when the mirror lacks it; null when the repository has no such commit.</summary>
+    public async Task<string?> ResolveCommitAsync(string fullName, string cloneUrl, string sha, CancellationToken cancellationToken)
+    {
+        var mirror = await EnsureAsync(fullName, cloneUrl, sha, cancellationToken);
+        var parsed = await GitAsync(mirror, ["rev-parse", "--verify", "--quiet", $"{sha}^{{commit}}"], cancellationToken, check: false);
+        return parsed.ExitCode == 0 ? parsed.Output.Trim() : null;
+    }
+
+    /// <summary>Whether <paramref name="ancestor"/> is reachable from <paramref name="descendant"/> (both full shas the mirror has).</summary>
+    public async Task<bool> IsAncestorAsync(string fullName, string cloneUrl, string ancestor, string descendant, CancellationToken cancellationToken)
+    {
+        var mirror = await EnsureAsync(fullName, cloneUrl, descendant, cancellationToken);
+        return (await GitAsync(mirror, ["merge-base", "--is-ancestor", ancestor, descendant], cancellationToken, check: false)).ExitCode == 0;
+    }
+
+    /// <summary>
+    /// The commits after <paramref name="good"/> up to and including <paramref name="bad"/>, oldest first:
+    /// the first-parent chain from bad back to good, or (<paramref name="firstParent"/> false) every commit
+    /// reachable from bad and not from good, as <c>git bisect</c> considers them.
+    /// </summary>
+    public async Task<IReadOnlyList<HistoryCommit>> RangeAsync(string fullName, string cloneUrl, string good, string bad, bool firstParent, CancellationToken cancellationToken)
+    {
+        var mirror = await EnsureAsync(fullName, cloneUrl, bad, cancellationToken);
+        var log = await GitAsync(mirror, ["log", firstParent ? "--first-parent" : "--topo-order", "--reverse",
+            "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%s%x1e", $"{good}..{bad}", "--"], cancellationToken);
+        return [.. log.Output.Split('\x1e', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(record =>
+        {
+            var fields = record.Split('\x1f');
+            return new HistoryCommit(fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), fields[2], fields[3],
+                DateTimeOffset.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture), fields[5]);
+        })];
+    }
+
     /// <summary>The mirror's path, cloned or fetched so that it has <paramref name="sha"/> (or the remote's latest refs when null).</summary>
     private async Task<string> EnsureAsync(string fullName, string cloneUrl, string? sha, CancellationToken cancellationToken)
     {
