@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Runs on the GPU machine: benchmarks the sample engine's history with a published perfci-runner.
+
+Expects, beside this file: make-history.py, sample-engine/ and runner/perfci-runner (a self-contained
+single-file publish of src/PerfCI.Runner). Results go to $OUT (one tarball, kept current after every
+suite, so a command stopped at its time limit still returns what it measured).
+
+  device-run.py sweep --from 0 [--to 35] [--bridge 17] [--pr] [--repeat 17] --deadline 560
+  device-run.py bisect --good 22 --bad 31 --suite quick --scenario p512-o128-c16 --metric tpot_p50 --deadline 560
+
+sweep: `perfci-runner exec --suite serving` on main's commits FROM..TO in first-parent order, stopping
+before a suite that would end past the deadline (seconds since this script started); --bridge runs one
+commit again before the sweep and --repeat after it (run-to-run noise, and a check that two machines
+agree); --pr also runs the pull request's head.
+bisect: `perfci-runner bisect` between two commits of main.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = Path("/tmp/perfci-gpu")
+REPO = WORK / "engine"
+RESULTS = WORK / "results"
+OUT = Path(os.environ.get("OUT", "/tmp/perfci-gpu-out"))
+RUNNER = HERE / "runner" / "perfci-runner"
+STARTED = time.monotonic()
+
+
+def elapsed() -> float:
+    return time.monotonic() - STARTED
+
+
+def say(line: str) -> None:
+    print(f"[{elapsed():6.1f}s] {line}", flush=True)
+
+
+def sh(command: list[str], timeout: float | None = None, log: Path | None = None) -> int:
+    say("$ " + " ".join(command))
+    with (open(log, "a") if log else open(os.devnull, "w")) as sink:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # A silent hang prints nothing to wake the loop below: a timer kills it.
+        killer = threading.Timer(timeout, process.kill) if timeout else None
+        if killer:
+            killer.start()
+        try:
+            for line in process.stdout:
+                sys.stdout.write(line)
+                sink.write(line)
+            return process.wait()
+        finally:
+            if killer:
+                killer.cancel()
+
+
+def machine_facts() -> None:
+    facts = OUT / "machine.txt"
+    with open(facts, "w") as f:
+        for command in (
+            ["nvidia-smi"],
+            ["nvidia-smi", "--query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem,power.limit,persistence_mode", "--format=csv"],
+            ["hostname"],
+            ["nproc"],
+            ["sh", "-c", "grep -m1 'model name' /proc/cpuinfo; free -g | head -2; uname -r"],
+            ["python3", "-c", "import torch, transformers, aiohttp, sys; print(sys.version.split()[0], 'torch', torch.__version__, 'transformers', transformers.__version__, 'aiohttp', aiohttp.__version__)"],
+        ):
+            try:
+                result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+                f.write(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}\n")
+            except (OSError, subprocess.TimeoutExpired) as error:
+                f.write(f"$ {' '.join(command)}\n{error}\n")
+    say("machine: " + " | ".join(l for l in facts.read_text().splitlines() if "H100" in l or "H200" in l or "torch" in l)[:400])
+
+
+def prepare() -> list[dict]:
+    """The history (built once per machine) and a self-test of the engine on this GPU."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    table = WORK / "history.tsv"
+    if not REPO.exists():
+        if sh([sys.executable, str(HERE / "make-history.py"), str(REPO), "--table", str(table)]) != 0:
+            raise SystemExit("device-run: make-history failed")
+    shutil.copy(table, OUT / "history.tsv")
+    marker = WORK / "self-test.passed"
+    if not marker.exists():
+        # The engine as carried (sdpa) and main's tip (eager, a hook per layer): both paths must batch correctly.
+        for engine in (HERE / "sample-engine" / "engine.py", REPO / "engine.py"):
+            code = sh([sys.executable, str(engine), "--self-test"], timeout=240, log=WORK / "self-test.log")
+            shutil.copy(WORK / "self-test.log", OUT / "self-test.log")
+            if code != 0:
+                raise SystemExit(f"device-run: the self-test of {engine} failed (exit {code}); stopping before any benchmark")
+        marker.touch()
+    lines = table.read_text().splitlines()
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+
+
+def pack() -> None:
+    with tarfile.open(OUT / "results.tar.gz.tmp", "w:gz") as tar:
+        tar.add(RESULTS, arcname="results")
+    os.replace(OUT / "results.tar.gz.tmp", OUT / "results.tar.gz")
+
+
+def exec_commit(row: dict, suite: str, durations: list[float], deadline: float) -> bool:
+    """One suite at one commit; False when the deadline leaves no room for it."""
+    estimate = max(durations) * 1.15 if durations else 120.0
+    if elapsed() + estimate > deadline:
+        say(f"stopping: {row['index']} ({row['sha'][:12]}) would need ~{estimate:.0f}s, {deadline - elapsed():.0f}s left")
+        return False
+    runs = sorted(RESULTS.glob(f"{row['index']:0>3}-{row['sha'][:12]}-{suite}-run*.json"))
+    target = RESULTS / f"{row['index']:0>3}-{row['sha'][:12]}-{suite}-run{len(runs) + 1}.json"
+    began = time.monotonic()
+    code = sh([str(RUNNER), "exec", "--repo", str(REPO), "--commit", row["sha"], "--suite", suite, "--out", str(target)],
+              timeout=max(60.0, deadline - elapsed()), log=WORK / "exec.log")
+    took = time.monotonic() - began
+    durations.append(took)
+    say(f"exec {row['index']} {row['sha'][:12]} ({row['effect']}): exit {code} in {took:.1f}s")
+    with open(RESULTS / "durations.tsv", "a") as f:
+        f.write(f"{row['index']}\t{row['sha']}\t{suite}\t{code}\t{took:.1f}\t{target.name}\n")
+    pack()
+    return True
+
+
+def sweep(args: argparse.Namespace, rows: list[dict]) -> None:
+    main = [r for r in rows if r["branch"] == "main"]
+    by_index = {r["index"]: r for r in rows}
+    durations: list[float] = []
+    plan: list[dict] = []
+    if args.bridge is not None:
+        plan.append(by_index[str(args.bridge)])
+    plan += [r for r in main if args.start <= int(r["index"]) <= args.to]
+    tail: list[dict] = []
+    if args.pr:
+        tail.append(by_index["pr"])
+    tail += [by_index[str(i)] for i in args.repeat]
+    # The tail (pull request, repeats) is kept room for: the sweep stops early rather than lose it.
+    for row in plan:
+        reserve = len(tail) * (max(durations) * 1.15 if durations else 60.0)
+        if not exec_commit(row, args.suite, durations, args.deadline - reserve):
+            break
+    for row in tail:
+        if not exec_commit(row, args.suite, durations, args.deadline):
+            break
+    say(f"sweep done: {len(durations)} suites, {sum(durations):.0f}s; median {sorted(durations)[len(durations) // 2] if durations else 0:.1f}s each")
+
+
+def bisect(args: argparse.Namespace, rows: list[dict]) -> None:
+    by_index = {r["index"]: r for r in rows}
+    good, bad = by_index[str(args.good)]["sha"], by_index[str(args.bad)]["sha"]
+    target = RESULTS / f"bisect-{args.good}-{args.bad}-{args.metric}.json"
+    command = [str(RUNNER), "bisect", "--repo", str(REPO), "--good", good, "--bad", bad, "--suite", args.suite,
+               "--scenario", args.scenario, "--metric", args.metric, "--out", str(target), *args.extra]
+    began = time.monotonic()
+    code = sh(command, timeout=max(60.0, args.deadline - elapsed()), log=RESULTS / "bisect.log")
+    say(f"bisect: exit {code} in {time.monotonic() - began:.1f}s")
+    pack()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    s = commands.add_parser("sweep")
+    s.add_argument("--from", dest="start", type=int, default=0)
+    s.add_argument("--to", type=int, default=10_000)
+    s.add_argument("--bridge", type=int)
+    s.add_argument("--pr", action="store_true")
+    s.add_argument("--repeat", type=int, nargs="*", default=[])
+    s.add_argument("--suite", default="serving")
+    s.add_argument("--deadline", type=float, default=560)
+    b = commands.add_parser("bisect")
+    b.add_argument("--good", type=int, required=True)
+    b.add_argument("--bad", type=int, required=True)
+    b.add_argument("--suite", default="quick")
+    b.add_argument("--scenario", required=True)
+    b.add_argument("--metric", required=True)
+    b.add_argument("--deadline", type=float, default=560)
+    b.add_argument("extra", nargs="*", help="more perfci-runner bisect options (after --)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+    machine_facts()
+    rows = prepare()
+    say(f"history: {len(rows)} commits; self-test passed")
+    if RESULTS.exists():
+        pack()
+    (sweep if args.command == "sweep" else bisect)(args, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
