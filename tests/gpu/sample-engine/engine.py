@@ -86,7 +86,6 @@ def load_model(args: argparse.Namespace):
         num_attention_heads=args.heads,
         num_key_value_heads=args.kv_heads,
         max_position_embeddings=args.max_model_len,
-        rope_theta=500000.0,
         tie_word_embeddings=False,
     )
     with torch.device(args.device):
@@ -103,6 +102,10 @@ def load_model(args: argparse.Namespace):
                 parameter.fill_(1.0)
     model.eval()
     return model
+
+
+def attention_of(model) -> str:
+    return str(getattr(model.config, "_attn_implementation", "unknown"))
 
 
 @dataclass(eq=False)
@@ -306,7 +309,7 @@ class Server:
                 "model ready in %.1f s: %.2fB parameters, attention %s, dtype %s",
                 time.monotonic() - started,
                 sum(p.numel() for p in model.parameters()) / 1e9,
-                model.config._attn_implementation,
+                attention_of(model),
                 next(model.parameters()).dtype,
             )
             self.engine = engine
@@ -455,7 +458,7 @@ def self_test(args: argparse.Namespace) -> int:
                 error = float((a[0] - b[row]).norm() / a[0].norm())
                 worst = max(worst, error)
                 print(f"self-test: row {row} (prompt {len(prompt)}) step {step}: relative difference {error:.2e}")
-    print(f"self-test: attention {model.config._attn_implementation}, dtype {next(model.parameters()).dtype}, worst relative difference {worst:.2e}")
+    print(f"self-test: attention {attention_of(model)}, dtype {next(model.parameters()).dtype}, worst relative difference {worst:.2e}")
     ok = worst < 0.05
     print("self-test: " + ("passed" if ok else "FAILED: batched rows do not match rows decoded alone"))
     return 0 if ok else 1
