@@ -2,17 +2,19 @@
 """Runs on the GPU machine: benchmarks the sample engine's history with a published perfci-runner.
 
 Expects, beside this file: make-history.py, sample-engine/ and runner/perfci-runner (a self-contained
-single-file publish of src/PerfCI.Runner). Results go to $OUT (one tarball, kept current after every
-suite, so a command stopped at its time limit still returns what it measured).
+single-file publish of src/PerfCI.Runner). Results go to $OUT as one tarball, kept current after every
+suite, so a command stopped at its time limit still returns what it measured.
 
-  device-run.py sweep --from 0 [--to 35] [--bridge 17] [--pr] [--repeat 17] --deadline 560
-  device-run.py bisect --good 22 --bad 31 --suite quick --scenario p512-o128-c16 --metric tpot_p50 --deadline 560
+  device-run.py start --plan 0-26,pr,26,26,27-35 --follow 560    # a detached sweep, followed for 560 s
+  device-run.py follow --follow 560                              # a later command on the same machine
+  device-run.py sweep --plan 12-35 --deadline 560                # in the foreground, stops before the deadline
+  device-run.py bisect --good 22 --bad 31 --suite quick --scenario p512-o128-c16 --metric tpot_p50
 
-sweep: `perfci-runner exec --suite serving` on main's commits FROM..TO in first-parent order, stopping
-before a suite that would end past the deadline (seconds since this script started); --bridge runs one
-commit again before the sweep and --repeat after it (run-to-run noise, and a check that two machines
-agree); --pr also runs the pull request's head.
-bisect: `perfci-runner bisect` between two commits of main.
+A command may run 10 minutes, a sweep of the whole history takes longer: `start` runs the plan in a
+process of its own session, which outlives the command while the machine stays warm, and `follow`
+picks it up in the next command (exit code 2 when this machine has no sweep: it is a fresh one).
+The plan names main's commits by index (ranges allowed), `pr` for the pull request's head; a commit
+named twice runs twice (run-to-run noise). Each is `perfci-runner exec --suite serving`.
 """
 
 from __future__ import annotations
@@ -131,27 +133,61 @@ def exec_commit(row: dict, suite: str, durations: list[float], deadline: float) 
     return True
 
 
-def sweep(args: argparse.Namespace, rows: list[dict]) -> None:
-    main = [r for r in rows if r["branch"] == "main"]
+def parse_plan(plan: str, rows: list[dict]) -> list[dict]:
     by_index = {r["index"]: r for r in rows}
+    picked = []
+    for part in plan.split(","):
+        if "-" in part:
+            first, last = (int(x) for x in part.split("-"))
+            picked += [by_index[str(i)] for i in range(first, last + 1) if str(i) in by_index]
+        else:
+            picked.append(by_index[part])
+    return picked
+
+
+def sweep(args: argparse.Namespace, rows: list[dict]) -> None:
     durations: list[float] = []
-    plan: list[dict] = []
-    if args.bridge is not None:
-        plan.append(by_index[str(args.bridge)])
-    plan += [r for r in main if args.start <= int(r["index"]) <= args.to]
-    tail: list[dict] = []
-    if args.pr:
-        tail.append(by_index["pr"])
-    tail += [by_index[str(i)] for i in args.repeat]
-    # The tail (pull request, repeats) is kept room for: the sweep stops early rather than lose it.
-    for row in plan:
-        reserve = len(tail) * (max(durations) * 1.15 if durations else 60.0)
-        if not exec_commit(row, args.suite, durations, args.deadline - reserve):
-            break
-    for row in tail:
+    for row in parse_plan(args.plan, rows):
         if not exec_commit(row, args.suite, durations, args.deadline):
             break
     say(f"sweep done: {len(durations)} suites, {sum(durations):.0f}s; median {sorted(durations)[len(durations) // 2] if durations else 0:.1f}s each")
+    (WORK / "sweep.done").touch()
+
+
+def start(args: argparse.Namespace) -> int:
+    if (WORK / "sweep.pid").exists():
+        say("a sweep was started on this machine already: following it")
+        return follow(args)
+    log = open(WORK / "sweep.log", "w")
+    process = subprocess.Popen([sys.executable, "-u", __file__, "sweep", "--plan", args.plan, "--suite", args.suite, "--deadline", "100000"],
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "OUT": str(WORK / "sweep-out")})
+    (WORK / "sweep.pid").write_text(str(process.pid))
+    say(f"sweep started detached (pid {process.pid}): {args.plan}")
+    return follow(args)
+
+
+def follow(args: argparse.Namespace) -> int:
+    if not (WORK / "sweep.pid").exists():
+        say("no sweep on this machine (a fresh one)")
+        return 2
+    if (WORK / "history.tsv").exists():
+        shutil.copy(WORK / "history.tsv", OUT / "history.tsv")
+    position = 0
+    while True:
+        text = (WORK / "sweep.log").read_text()
+        sys.stdout.write(text[position:])
+        sys.stdout.flush()
+        position = len(text)
+        if (WORK / "sweep.done").exists():
+            say("the sweep has finished")
+            break
+        if elapsed() > args.follow:
+            say("following stops here; the sweep goes on (follow again in the next command)")
+            break
+        time.sleep(2)
+    pack()
+    shutil.copy(WORK / "sweep.log", OUT / "sweep.log")
+    return 0
 
 
 def bisect(args: argparse.Namespace, rows: list[dict]) -> None:
@@ -167,16 +203,16 @@ def bisect(args: argparse.Namespace, rows: list[dict]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     commands = parser.add_subparsers(dest="command", required=True)
-    s = commands.add_parser("sweep")
-    s.add_argument("--from", dest="start", type=int, default=0)
-    s.add_argument("--to", type=int, default=10_000)
-    s.add_argument("--bridge", type=int)
-    s.add_argument("--pr", action="store_true")
-    s.add_argument("--repeat", type=int, nargs="*", default=[])
-    s.add_argument("--suite", default="serving")
-    s.add_argument("--deadline", type=float, default=560)
+    for name in ("start", "sweep"):
+        c = commands.add_parser(name)
+        c.add_argument("--plan", required=True)
+        c.add_argument("--suite", default="serving")
+        c.add_argument("--deadline", type=float, default=560)
+        c.add_argument("--follow", type=float, default=560)
+    f = commands.add_parser("follow")
+    f.add_argument("--follow", type=float, default=560)
     b = commands.add_parser("bisect")
     b.add_argument("--good", type=int, required=True)
     b.add_argument("--bad", type=int, required=True)
@@ -188,12 +224,19 @@ def main() -> int:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
-    machine_facts()
+    if args.command == "follow":
+        return follow(args)
+    if args.command != "sweep":
+        machine_facts()
     rows = prepare()
     say(f"history: {len(rows)} commits; self-test passed")
-    if RESULTS.exists():
-        pack()
-    (sweep if args.command == "sweep" else bisect)(args, rows)
+    if args.command == "start":
+        return start(args)
+    if args.command == "sweep":
+        sweep(args, rows)
+    else:
+        bisect(args, rows)
+    pack()
     return 0
 
 
