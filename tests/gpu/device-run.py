@@ -159,8 +159,16 @@ def start(args: argparse.Namespace) -> int:
         say("a sweep was started on this machine already: following it")
         return follow(args)
     log = open(WORK / "sweep.log", "w")
-    process = subprocess.Popen([sys.executable, "-u", __file__, "sweep", "--plan", args.plan, "--suite", args.suite, "--deadline", "100000"],
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "OUT": str(WORK / "sweep-out")})
+    # The next command's working tree replaces this one's, the folder this script runs from included:
+    # a process that outlives the command must run from a copy, in a folder of its own (a deleted
+    # working directory fails every later process start: .NET's Process.Start reads it).
+    copy = WORK / "carry"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(HERE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    process = subprocess.Popen([sys.executable, "-u", str(copy / Path(__file__).name), "sweep", "--plan", args.plan, "--suite", args.suite, "--deadline", "100000"],
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=WORK,
+                               env={**os.environ, "OUT": str(WORK / "sweep-out")})
     (WORK / "sweep.pid").write_text(str(process.pid))
     say(f"sweep started detached (pid {process.pid}): {args.plan}")
     return follow(args)

@@ -110,7 +110,35 @@ def main() -> int:
     cold = [samples(d, "cold_start", "cold_start")[0] for d in runs[repeated[0]]] if repeated else []
     if cold:
         print(f"| (engine) | cold_start | – | – | {fmt(100 * cv(cold), 2)}% |")
+    comparisons(folder / "server", history)
     return 0
+
+
+def comparisons(folder: Path, history: dict) -> None:
+    """What the server said about each run against its baseline (GET /api/runs/{id}/comparison), headline metrics only."""
+    files = sorted(folder.glob("comparison-*.json"))
+    if not files:
+        return
+    print("\n## The server's verdicts\n")
+    print("Each uploaded run against its baseline (`GET /api/runs/{id}/comparison`): verdict counts over all 215 series of the run, "
+          "then the headline metrics at concurrency 16 (shift, and the smallest shift the comparison could have detected).\n")
+    wanted = [("p512-o128-c16@c16", m) for m in ("ttft_p50", "tpot_p50", "output_throughput", "gpu_memory_peak")] + [("p512-o128-c1@c1", "ttft_p50")]
+    print("| # | commit | effect | verdict | regr. / impr. / inconcl. | baseline commits | " + " | ".join(f"{m} @{sc.split('@')[1]}" for sc, m in wanted) + " |")
+    print("|---:|---|---|---|---|---|" + "---|" * len(wanted))
+    for path in files:
+        d = json.loads(path.read_text())
+        row = history[d["commit"][:12]]
+        by = {(m["scenario"], m["metric"]): m for m in d["metrics"]}
+        bases = sorted({history[c[:12]]["index"] for m in d["metrics"] for c in m.get("baselineCommits", []) if c[:12] in history}, key=lambda i: (i == "pr", int(i) if i != "pr" else 0))
+        cells = []
+        for key in wanted:
+            m = by.get(key)
+            if m is None:
+                cells.append("–")
+                continue
+            mark = {"regression": "❌", "improvement": "✅", "no_change": "=", "inconclusive": "?"}[m["verdict"]]
+            cells.append(f"{mark} {100 * m['shift']:+.1f}% (MDC {100 * m['minimumDetectableShift']:.1f}%)")
+        print(f"| {row['index']} | `{d['commit'][:8]}` | {row['effect']} | {d['verdict']} | {d['regressions']} / {d['improvements']} / {d['inconclusive']} | {', '.join(bases)} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
