@@ -137,7 +137,9 @@ def comparisons(folder: Path, history: dict) -> None:
                 cells.append("–")
                 continue
             mark = {"regression": "❌", "improvement": "✅", "no_change": "=", "inconclusive": "?"}[m["verdict"]]
-            cells.append(f"{mark} {100 * m['shift']:+.1f}% (MDC {100 * m['minimumDetectableShift']:.1f}%)")
+            shift = "–" if m["shift"] is None else f"{100 * m['shift']:+.1f}%"
+            detectable = "" if m["minimumDetectableShift"] is None else f" (MDC {100 * m['minimumDetectableShift']:.1f}%)"
+            cells.append(f"{mark} {shift}{detectable}")
         print(f"| {row['index']} | `{d['commit'][:8]}` | {row['effect']} | {d['verdict']} | {d['regressions']} / {d['improvements']} / {d['inconclusive']} | {', '.join(bases)} | " + " | ".join(cells) + " |")
 
 
