@@ -59,14 +59,14 @@ for _ in $(seq 1 30); do
   [ "$current" = "$previous" ] && break
   previous=$current
 done
-curl -sf "http://127.0.0.1:$port/api/alert-groups?repository=perfci/sample-engine&state=all" | python3 -m json.tool > "$out/alert-groups.json"
+curl -sf "http://127.0.0.1:$port/api/alert-groups?repository=perfci/sample-engine&state=all" | python3 -c "import json, sys; json.dump(json.load(sys.stdin), sys.stdout, indent=1)" > "$out/alert-groups.json"
 # The pull request's head is compared with its merge base (commit 26) and that commit's neighbours;
 # a commit of main with the commits before it.
 merge_base=$(awk -F'\t' '$2 == "26" { print $1 }' "$results/history.tsv")
 while IFS=$'\t' read -r file sha run; do
   query=""
   case "$file" in 0pr-*) query="?base=$merge_base" ;; esac
-  curl -sf "http://127.0.0.1:$port/api/runs/$run/comparison$query" | python3 -m json.tool > "$out/comparison-${file%.json}.json" || echo "no comparison for run $run ($file)"
+  curl -sf "http://127.0.0.1:$port/api/runs/$run/comparison$query" | python3 -c "import json, sys; json.dump(json.load(sys.stdin), sys.stdout, separators=(',', ':'))" > "$out/comparison-${file%.json}.json" || echo "no comparison for run $run ($file)"
 done < "$out/uploads.tsv"
-cp "$work/server.log" "$out/server.log"
+cp "$work/server.log" "$work/../perfci-gpu-server.log" 2>/dev/null || true
 echo "upload-results: wrote $out"
