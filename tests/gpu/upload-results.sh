@@ -68,5 +68,5 @@ while IFS=$'\t' read -r file sha run; do
   case "$file" in 0pr-*) query="?base=$merge_base" ;; esac
   curl -sf "http://127.0.0.1:$port/api/runs/$run/comparison$query" | python3 -c "import json, sys; json.dump(json.load(sys.stdin), sys.stdout, separators=(',', ':'))" > "$out/comparison-${file%.json}.json" || echo "no comparison for run $run ($file)"
 done < "$out/uploads.tsv"
-cp "$work/server.log" "$work/../perfci-gpu-server.log" 2>/dev/null || true
+cp "$work/server.log" "${SERVER_LOG:-/tmp/perfci-gpu-server.log}"  # large: kept out of the repository
 echo "upload-results: wrote $out"
