@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Tables of the GPU results: per-commit figures, noise across trials and across runs (Markdown).
 
-  python3 tests/gpu/summarize.py tests/gpu/results
+  python3 tests/gpu/summarize.py tests/gpu/results                      # print the tables
+  python3 tests/gpu/summarize.py tests/gpu/results --docs docs/gpu.md    # refresh them between docs' markers
 
 Reads the result documents `perfci-runner exec` wrote (NNN-SHA12-SUITE-runK.json) and history.tsv.
 A figure is the median of a run's trials; with several runs of one commit, the median of the runs'.
@@ -70,7 +71,37 @@ def order_key(item):
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/gpu/results")
+    arguments = sys.argv[1:]
+    if "--docs" in arguments:
+        at = arguments.index("--docs")
+        docs = Path(arguments[at + 1])
+        del arguments[at:at + 2]
+        import contextlib
+        import io
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            tables(Path(arguments[0] if arguments else "tests/gpu/results"))
+        refresh(docs, buffer.getvalue())
+        return 0
+    return tables(Path(arguments[0] if arguments else "tests/gpu/results"))
+
+
+def refresh(docs: Path, text: str) -> None:
+    """Replaces each `<!-- gpu:NAME -->` ... `<!-- /gpu:NAME -->` region with the section of that name."""
+    sections = {"figures": text.split("## Noise")[0].split("## Per commit\n", 1)[1],
+                "noise": text.split("## Noise\n", 1)[1].split("## The server")[0],
+                "verdicts": text.split("## The server's verdicts\n", 1)[1] if "## The server's verdicts" in text else ""}
+    page = docs.read_text()
+    for name, body in sections.items():
+        begin, end = f"<!-- gpu:{name} -->", f"<!-- /gpu:{name} -->"
+        if begin in page:
+            head, rest = page.split(begin, 1)
+            page = head + begin + "\n" + body.strip().replace("### ", "#### ") + "\n" + end + rest.split(end, 1)[1]
+    docs.write_text(page)
+
+
+def tables(folder: Path) -> int:
     history, runs = load(folder)
     commits = sorted(((sha12, history[sha12]) for sha12 in runs), key=order_key)
     scenarios = [s["name"] for s in next(iter(runs.values()))[0]["scenarios"] if s["name"] != "cold_start"]
