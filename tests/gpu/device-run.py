@@ -8,11 +8,12 @@ suite, so a command stopped at its time limit still returns what it measured.
   device-run.py start --plan 0-26,pr,26,26,27-35 --follow 560    # a detached sweep, followed for 560 s
   device-run.py follow --follow 560                              # a later command on the same machine
   device-run.py sweep --plan 12-35 --deadline 560                # in the foreground, stops before the deadline
-  device-run.py bisect --good 22 --bad 31 --suite quick --scenario p512-o128-c16 --metric tpot_p50
+  device-run.py bisect --good 20 --bad pr --suite quick --scenario p512-o128-c16@c16 --metric ttft_p50 -- --trials 5
 
 A command may run 10 minutes, a sweep of the whole history takes longer: `start` runs the plan in a
 process of its own session, which outlives the command while the machine stays warm, and `follow`
 picks it up in the next command (exit code 2 when this machine has no sweep: it is a fresh one).
+PERFCI_GPU_SELF_TEST=0 skips the engine's self-tests (they passed on this software before).
 The plan names main's commits by index (ranges allowed), `pr` for the pull request's head; a commit
 named twice runs twice (run-to-run noise). Each is `perfci-runner exec --suite serving`.
 """
@@ -94,7 +95,7 @@ def prepare() -> list[dict]:
             raise SystemExit("device-run: make-history failed")
     shutil.copy(table, OUT / "history.tsv")
     marker = WORK / "self-test.passed"
-    if not marker.exists():
+    if not marker.exists() and os.environ.get("PERFCI_GPU_SELF_TEST", "1") != "0":
         # The engine as carried (sdpa) and main's tip (eager, a hook per layer): both paths must batch correctly.
         for engine in (HERE / "sample-engine" / "engine.py", REPO / "engine.py"):
             code = sh([sys.executable, str(engine), "--self-test"], timeout=240, log=WORK / "self-test.log")
@@ -222,8 +223,8 @@ def main() -> int:
     f = commands.add_parser("follow")
     f.add_argument("--follow", type=float, default=560)
     b = commands.add_parser("bisect")
-    b.add_argument("--good", type=int, required=True)
-    b.add_argument("--bad", type=int, required=True)
+    b.add_argument("--good", required=True, help="main's commit by index")
+    b.add_argument("--bad", required=True, help="main's commit by index, or pr")
     b.add_argument("--suite", default="quick")
     b.add_argument("--scenario", required=True)
     b.add_argument("--metric", required=True)
