@@ -128,19 +128,21 @@ def tables(folder: Path) -> int:
     print("\n## Noise\n")
     print("Across trials: the coefficient of variation (std / mean) of the 5 trials of one run, and its robust form (1.4826 MAD / median), "
           "each the median over all runs of all commits. "
-          "Across runs: the CV of the run medians of the commit that ran 3 times (each run a fresh engine).\n")
+          "Across runs: the CV of the run medians of each commit that ran 3 times (each run a fresh engine; commit 0's on one machine within 15 minutes; "
+          "26's and 27's one on that machine and two interleaved on a second H100 machine).\n")
     repeated = [sha12 for sha12, _ in commits if len(runs[sha12]) >= 3]
-    print("| scenario | metric | CV across 5 trials | robust CV across 5 trials | CV across " + (f"{len(runs[repeated[0]])} runs of `{repeated[0][:8]}`" if repeated else "runs") + " |")
-    print("|---|---|---:|---:|---:|")
+    print("| scenario | metric | CV across 5 trials | robust CV across 5 trials | " + " | ".join(f"CV across {len(runs[r])} runs of {history[r]['index']}" for r in repeated) + " |")
+    print("|---|---|---:|---:|" + "---:|" * len(repeated))
     for scenario in scenarios:
         for metric in HEADLINE:
             trial_cvs = [c for sha12 in runs for d in runs[sha12] if (c := cv(samples(d, scenario, metric))) is not None]
             robust_cvs = [c for sha12 in runs for d in runs[sha12] if (c := robust_cv(samples(d, scenario, metric))) is not None]
-            run_cv = cv([statistics.median(samples(d, scenario, metric)) for d in runs[repeated[0]]]) if repeated else None
-            print(f"| {scenario} | {metric} | {fmt(100 * statistics.median(trial_cvs), 2) + '%' if trial_cvs else '–'} | {fmt(100 * statistics.median(robust_cvs), 2) + '%' if robust_cvs else '–'} | {fmt(100 * run_cv, 2) + '%' if run_cv is not None else '–'} |")
-    cold = [samples(d, "cold_start", "cold_start")[0] for d in runs[repeated[0]]] if repeated else []
-    if cold:
-        print(f"| (engine) | cold_start | – | – | {fmt(100 * cv(cold), 2)}% |")
+            run_cvs = [cv([statistics.median(samples(d, scenario, metric)) for d in runs[r]]) for r in repeated]
+            print(f"| {scenario} | {metric} | {fmt(100 * statistics.median(trial_cvs), 2) + '%' if trial_cvs else '–'} | {fmt(100 * statistics.median(robust_cvs), 2) + '%' if robust_cvs else '–'} | "
+                  + " | ".join(fmt(100 * c, 2) + "%" if c is not None else "–" for c in run_cvs) + " |")
+    colds = [cv([samples(d, "cold_start", "cold_start")[0] for d in runs[r]]) for r in repeated]
+    if repeated:
+        print("| (engine) | cold_start | – | – | " + " | ".join(fmt(100 * c, 2) + "%" for c in colds) + " |")
     comparisons(folder / "server", history)
     return 0
 
