@@ -119,10 +119,10 @@ public sealed class BisectSearch
     }
 
     /// <summary>
-    /// A commit is called the same as one side only when a test against that side is also far from
-    /// significant: a commit that barely differs from the good side and is not clearly like the bad
-    /// side either gets more trials first. Under the true side the p-value is uniform, so this costs
-    /// an extra doubling one time in four; the last look at MaxTrials goes without it.
+    /// A commit is called the same as one side only when it also looks like that side: a test against
+    /// it far from significant, or a median within a quarter of the gap between the sides (with little
+    /// noise a drift of a percent is significant, yet plainly not the change). Otherwise a commit that
+    /// differs from one side gets more trials first; the last look at MaxTrials goes without it.
     /// </summary>
     private const double SameLevel = 0.25;
 
@@ -378,8 +378,8 @@ public sealed class BisectSearch
             var gap = vsBad.BaselineMedian - vsGood.BaselineMedian;
             var position = gap == 0 ? 0.5 : (vsGood.CandidateMedian - vsGood.BaselineMedian) / gap;
             var last = samples.Count >= _settings.MaxTrials;
-            var likeBad = vsBad.PValue >= SameLevel || last;
-            var likeGood = vsGood.PValue >= SameLevel || last;
+            var likeBad = vsBad.PValue >= SameLevel || last || Math.Abs(position - 1) <= 0.25;
+            var likeGood = vsGood.PValue >= SameLevel || last || Math.Abs(position) <= 0.25;
             var side = (differsFromGood, differsFromBad) switch
             {
                 (true, true) => position >= 0.5 ? Side.Bad : Side.Good,
