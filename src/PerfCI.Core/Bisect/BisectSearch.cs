@@ -220,9 +220,9 @@ public sealed class BisectSearch
                 return Finish(BisectOutcomeKind.NoDifference, null, good, bad, [.. _range.Candidates, bad],
                     $"{why} No commit is blamed.", ends);
             }
-            var change = ends.Verdict == Verdict.Regression ? "regression" : "improvement";
+            var change = ends.Verdict == Verdict.Regression ? "a regression" : "an improvement";
             _verdicts[good] = new StepVerdict(BisectDecision.SameAsGood, ends.PValue, "The good end.");
-            _verdicts[bad] = new StepVerdict(BisectDecision.SameAsBad, ends.PValue, $"The bad end: a {change} of {endsText} against the good end.");
+            _verdicts[bad] = new StepVerdict(BisectDecision.SameAsBad, ends.PValue, $"The bad end: {change} of {endsText} against the good end.");
             _goodPool.Add(good, goodSamples);
             _badPool.Add(bad, badSamples);
 
@@ -237,7 +237,7 @@ public sealed class BisectSearch
                 var pickable = remaining.Clone();
                 pickable.ExceptWith(excluded);
                 if (pickable.IsEmpty)
-                    return Narrowed(remaining, excluded, firstBad, goods);
+                    return Narrowed(remaining, firstBad, goods);
                 var k = Math.Min(Math.Min(_settings.Parallelism, _settings.MaxMeasuredCommits - picked), pickable.Count);
                 if (k <= 0)
                 {
@@ -399,7 +399,7 @@ public sealed class BisectSearch
             return classification;
         }
 
-        private BisectFinished Narrowed(CommitSet remaining, CommitSet excluded, int firstBad, List<int> goods)
+        private BisectFinished Narrowed(CommitSet remaining, int firstBad, List<int> goods)
         {
             var lastGood = LastGood(firstBad, goods);
             var culprit = Sha(firstBad);
