@@ -13,7 +13,7 @@ public sealed class BisectCommandTests(ITestOutputHelper log)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>
-    /// Twelve commits; the eighth makes the prefill 15% slower (200 to 230 ms, so TTFT from about 205 to
+    /// Twelve commits; the sixth does not build, the eighth makes the prefill 15% slower (200 to 230 ms, so TTFT from about 205 to
     /// 235 ms). A long single step keeps the few milliseconds a loaded machine adds to each step of the
     /// simulated engine far under the change; short decode steps would drift by as much as the change.
     /// </summary>
@@ -23,11 +23,22 @@ public sealed class BisectCommandTests(ITestOutputHelper log)
         var shas = new List<string> { EngineRepository.Create(path, ("perfci.yml", suite), ("engine.json", Engine(200)), ("notes.txt", "0")) };
         for (var i = 1; i < 12; i++)
         {
-            shas.Add(i == 7
-                ? EngineRepository.Commit(path, "Prefill: a slower attention kernel", ("engine.json", Engine(230)), ("notes.txt", $"{i}"))
-                : EngineRepository.Commit(path, $"Notes {i}", ("notes.txt", $"{i}")));
+            shas.Add(i switch
+            {
+                7 => EngineRepository.Commit(path, "Prefill: a slower attention kernel", ("engine.json", Engine(230)), ("notes.txt", $"{i}")),
+                // The suite's build step fails where this file exists: the bisect's first pick does not build.
+                5 => EngineRepository.Commit(path, "Notes 5, does not build", ("broken", "yes"), ("notes.txt", $"{i}")),
+                6 => Fixed(),
+                _ => EngineRepository.Commit(path, $"Notes {i}", ("notes.txt", $"{i}")),
+            });
         }
         return (path, shas);
+
+        string Fixed()
+        {
+            EngineRepository.Run(path, "rm", "--quiet", "broken");
+            return EngineRepository.Commit(path, "Notes 6", ("notes.txt", "6"));
+        }
     }
 
     private static string Engine(double prefillMs) =>
@@ -36,6 +47,7 @@ public sealed class BisectCommandTests(ITestOutputHelper log)
     private static string Suite() => $$"""
             suites:
               - name: offline
+                build: test ! -f broken
                 engine:
                   command: {{EngineRepository.SimulateCommand("engine.json")}}
                   ready: http://127.0.0.1:{port}/health
@@ -66,6 +78,7 @@ public sealed class BisectCommandTests(ITestOutputHelper log)
         Assert.Contains($"culprit {shas[7]} Prefill: a slower attention kernel", text, StringComparison.Ordinal);
         Assert.Contains("same as bad", text, StringComparison.Ordinal);
         Assert.Contains("same as good", text, StringComparison.Ordinal);
+        Assert.Contains($"{shas[5][..12]} skipped: the build failed with exit code 1", text, StringComparison.Ordinal);
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(results, Ct));
         var outcome = report.RootElement.GetProperty("outcome");
         Assert.Equal("culprit", outcome.GetProperty("kind").GetString());
@@ -74,12 +87,14 @@ public sealed class BisectCommandTests(ITestOutputHelper log)
         Assert.InRange(outcome.GetProperty("relative_change").GetDouble(), 0.10, 0.20);
         var steps = report.RootElement.GetProperty("steps").EnumerateArray().ToList();
         Assert.Equal(outcome.GetProperty("measured_commits").GetInt32(), steps.Count);
-        Assert.InRange(steps.Count, 4, 8);
+        Assert.InRange(steps.Count, 5, 9);
         var culprit = steps.Single(s => s.GetProperty("sha").GetString() == shas[7]);
         Assert.Equal("same_as_bad", culprit.GetProperty("decision").GetString());
         Assert.Equal("Prefill: a slower attention kernel", culprit.GetProperty("subject").GetString());
         Assert.True(culprit.GetProperty("samples").GetArrayLength() >= 5);
         Assert.Equal("same_as_good", steps.Single(s => s.GetProperty("sha").GetString() == shas[6]).GetProperty("decision").GetString());
+        var skipped = steps.Single(s => s.GetProperty("sha").GetString() == shas[5]);
+        Assert.Equal(("skipped", "the build failed with exit code 1"), (skipped.GetProperty("decision").GetString(), skipped.GetProperty("reason").GetString()));
         Assert.Equal(("serve@c1", "ttft_p50"), (report.RootElement.GetProperty("scenario").GetString(), report.RootElement.GetProperty("metric").GetString()));
     }
 
