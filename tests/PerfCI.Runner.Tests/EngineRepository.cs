@@ -38,6 +38,10 @@ internal static class EngineRepository
         return Git(path, "rev-parse", "HEAD").Trim();
     }
 
+    /// <summary>Runs git in the repository (branches, merges), as the test's author.</summary>
+    public static string Run(string path, params string[] arguments) =>
+        Git(path, ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", .. arguments]);
+
     private static string Git(string directory, params string[] arguments)
     {
         var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
