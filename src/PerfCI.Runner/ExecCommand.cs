@@ -3,7 +3,6 @@ using PerfCI.Bench.Engine;
 using PerfCI.Bench.Load;
 using PerfCI.Bench.Suites;
 using PerfCI.Core.Results;
-using PerfCI.Core.Suites;
 using PerfCI.Runner.Hardware;
 
 namespace PerfCI.Runner;
@@ -26,44 +25,21 @@ internal static class ExecCommand
         {
             var error = parse.InvocationConfiguration.Error;
             var output = parse.InvocationConfiguration.Output;
-            var checkout = Path.Combine(Path.GetTempPath(), $"perfci-exec-{Guid.NewGuid():N}");
             try
             {
-                var sha = (await Processes.GitAsync(["-C", parse.GetValue(repo)!.FullName, "rev-parse", "--verify", $"{parse.GetValue(commit)}^{{commit}}"], ct)).Trim();
-                await Processes.GitAsync(["clone", "--quiet", "--no-checkout", parse.GetValue(repo)!.FullName, checkout], ct);
-                await Processes.GitAsync(["-C", checkout, "checkout", "--quiet", "--detach", sha], ct);
-                var file = Path.Combine(checkout, "perfci.yml");
-                if (!File.Exists(file))
-                {
-                    await error.WriteLineAsync($"perfci-runner exec: there is no perfci.yml at {sha[..12]}.");
-                    return ExitCodes.BadInput;
-                }
-                var suites = SuiteParser.Parse(await File.ReadAllTextAsync(file, ct), "perfci.yml");
-                var wanted = parse.GetValue(suite);
-                var definition = wanted is null ? (suites.Suites.Count == 1 ? suites.Suites[0] : null) : suites.Find(wanted);
-                if (definition is null)
-                {
-                    await error.WriteLineAsync($"perfci-runner exec: choose a suite with --suite: {string.Join(", ", suites.Suites.Select(s => s.Name))}");
-                    return ExitCodes.BadInput;
-                }
-                if (!string.IsNullOrWhiteSpace(definition.Build))
-                {
-                    await output.WriteLineAsync($"build: {definition.Build}");
-                    await Processes.ShellAsync(definition.Build, checkout, definition.Environment, output.WriteLine, ct);
-                }
-                var document = await SuiteRunner.RunAsync(definition, checkout, new ConsoleProgress(output), ct);
-                document = document with
-                {
-                    Hardware = await HardwareProbe.ProbeAsync(ct),
-                    Engine = new EngineInfo(Commit: sha),
-                };
+                using var checkout = await OfflineCheckout.CloneAsync(parse.GetValue(repo)!.FullName, ct);
+                var sha = await checkout.ResolveAsync(parse.GetValue(commit)!, "--commit", ct);
+                await checkout.CheckoutAsync(sha, ct);
+                var definition = await checkout.ReadSuiteAsync(parse.GetValue(suite), sha, ct);
+                var document = await checkout.RunSuiteAsync(definition, sha, new ConsoleProgress(output), output.WriteLine, ct);
+                document = document with { Hardware = await HardwareProbe.ProbeAsync(ct) };
                 await File.WriteAllTextAsync(parse.GetValue(outFile)!.FullName, ResultDocumentJson.Serialize(document), ct);
                 await output.WriteLineAsync($"perfci-runner exec: wrote {parse.GetValue(outFile)!.FullName}; store it with: perfci upload {parse.GetValue(outFile)!.Name} --repository OWNER/NAME --commit {sha}");
                 return ExitCodes.Success;
             }
-            catch (SuiteDefinitionException e)
+            catch (OfflineInputException e)
             {
-                await error.WriteLineAsync(e.Message);
+                await error.WriteLineAsync($"perfci-runner exec: {e.Message}");
                 return ExitCodes.BadInput;
             }
             catch (EngineException e)
@@ -77,11 +53,6 @@ internal static class ExecCommand
             {
                 await error.WriteLineAsync($"perfci-runner exec: {e.Message}");
                 return ExitCodes.BadInput;
-            }
-            finally
-            {
-                if (Directory.Exists(checkout))
-                    Directory.Delete(checkout, recursive: true);
             }
         });
         return command;

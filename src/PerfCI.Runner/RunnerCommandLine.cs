@@ -17,6 +17,7 @@ public static class RunnerCommandLine
         root.Subcommands.Add(RegisterCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ExecCommand.Create());
+        root.Subcommands.Add(BisectCommand.Create());
         return root;
     }
 

@@ -28,6 +28,20 @@ internal static class EngineRepository
         return Git(path, "rev-parse", "HEAD").Trim();
     }
 
+    /// <summary>Writes <paramref name="files"/> into an existing repository and commits them; returns the commit's sha.</summary>
+    public static string Commit(string path, string message, params (string Path, string Text)[] files)
+    {
+        foreach (var (file, text) in files)
+            File.WriteAllText(Path.Combine(path, file), text);
+        Git(path, "add", ".");
+        Git(path, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", message);
+        return Git(path, "rev-parse", "HEAD").Trim();
+    }
+
+    /// <summary>Runs git in the repository (branches, merges), as the test's author.</summary>
+    public static string Run(string path, params string[] arguments) =>
+        Git(path, ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", .. arguments]);
+
     private static string Git(string directory, params string[] arguments)
     {
         var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -119,10 +119,10 @@ public sealed class BisectSearch
     }
 
     /// <summary>
-    /// A commit is called the same as one side only when a test against that side is also far from
-    /// significant: a commit that barely differs from the good side and is not clearly like the bad
-    /// side either gets more trials first. Under the true side the p-value is uniform, so this costs
-    /// an extra doubling one time in four; the last look at MaxTrials goes without it.
+    /// A commit is called the same as one side only when it also looks like that side: a test against
+    /// it far from significant, or a median within a quarter of the gap between the sides (with little
+    /// noise a drift of a percent is significant, yet plainly not the change). Otherwise a commit that
+    /// differs from one side gets more trials first; the last look at MaxTrials goes without it.
     /// </summary>
     private const double SameLevel = 0.25;
 
@@ -220,9 +220,9 @@ public sealed class BisectSearch
                 return Finish(BisectOutcomeKind.NoDifference, null, good, bad, [.. _range.Candidates, bad],
                     $"{why} No commit is blamed.", ends);
             }
-            var change = ends.Verdict == Verdict.Regression ? "regression" : "improvement";
+            var change = ends.Verdict == Verdict.Regression ? "a regression" : "an improvement";
             _verdicts[good] = new StepVerdict(BisectDecision.SameAsGood, ends.PValue, "The good end.");
-            _verdicts[bad] = new StepVerdict(BisectDecision.SameAsBad, ends.PValue, $"The bad end: a {change} of {endsText} against the good end.");
+            _verdicts[bad] = new StepVerdict(BisectDecision.SameAsBad, ends.PValue, $"The bad end: {change} of {endsText} against the good end.");
             _goodPool.Add(good, goodSamples);
             _badPool.Add(bad, badSamples);
 
@@ -237,7 +237,7 @@ public sealed class BisectSearch
                 var pickable = remaining.Clone();
                 pickable.ExceptWith(excluded);
                 if (pickable.IsEmpty)
-                    return Narrowed(remaining, excluded, firstBad, goods);
+                    return Narrowed(remaining, firstBad, goods);
                 var k = Math.Min(Math.Min(_settings.Parallelism, _settings.MaxMeasuredCommits - picked), pickable.Count);
                 if (k <= 0)
                 {
@@ -378,8 +378,8 @@ public sealed class BisectSearch
             var gap = vsBad.BaselineMedian - vsGood.BaselineMedian;
             var position = gap == 0 ? 0.5 : (vsGood.CandidateMedian - vsGood.BaselineMedian) / gap;
             var last = samples.Count >= _settings.MaxTrials;
-            var likeBad = vsBad.PValue >= SameLevel || last;
-            var likeGood = vsGood.PValue >= SameLevel || last;
+            var likeBad = vsBad.PValue >= SameLevel || last || Math.Abs(position - 1) <= 0.25;
+            var likeGood = vsGood.PValue >= SameLevel || last || Math.Abs(position) <= 0.25;
             var side = (differsFromGood, differsFromBad) switch
             {
                 (true, true) => position >= 0.5 ? Side.Bad : Side.Good,
@@ -399,7 +399,7 @@ public sealed class BisectSearch
             return classification;
         }
 
-        private BisectFinished Narrowed(CommitSet remaining, CommitSet excluded, int firstBad, List<int> goods)
+        private BisectFinished Narrowed(CommitSet remaining, int firstBad, List<int> goods)
         {
             var lastGood = LastGood(firstBad, goods);
             var culprit = Sha(firstBad);

@@ -38,8 +38,9 @@ public enum BisectOutcomeKind
 /// <summary>
 /// The end of a bisect. <see cref="RemainingRange"/> holds the commits that may still be the culprit
 /// (oldest first, <see cref="FirstBad"/> last); for a culprit it is that one commit. The relative
-/// change is the bad side against the good side (+0.08 = 8% higher), with its interval at 1 - Alpha;
-/// null when the ends did not differ. <see cref="MeasuredCommits"/> counts every commit measured or
+/// change is the bad side against the good side (+0.08 = 8% higher), with its interval at 1 - Alpha
+/// (for no difference, the ends' change that was not significant or too small; null when an end
+/// could not be measured). <see cref="MeasuredCommits"/> counts every commit measured or
 /// tried (skipped ones included), the two ends too.
 /// </summary>
 public sealed record BisectOutcome(

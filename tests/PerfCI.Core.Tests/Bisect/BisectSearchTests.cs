@@ -14,6 +14,8 @@ public sealed class BisectSearchTests(ITestOutputHelper output)
     {
         var measured = new List<int>();
         var correct = 0;
+        var wrongCulprit = 0;
+        var rangeWithCulprit = 0;
         var trials = 0L;
         var wrong = new List<string>();
         for (var seed = 1; seed <= seeds; seed++)
@@ -26,16 +28,22 @@ public sealed class BisectSearchTests(ITestOutputHelper output)
                 correct++;
             else
                 wrong.Add($"seed {seed}: step {synthetic.Step:P1}, cv {synthetic.Cv:P1}: {outcome.Kind} {outcome.Culprit} (culprit {synthetic.CulpritSha}): {outcome.Reason}");
+
+            if (outcome.Kind == BisectOutcomeKind.Culprit && outcome.Culprit != synthetic.CulpritSha)
+                wrongCulprit++;
+            if (outcome.Kind != BisectOutcomeKind.Culprit && outcome.RemainingRange.Contains(synthetic.CulpritSha))
+                rangeWithCulprit++;
         }
 
         var average = measured.Average();
         var bound = Math.Ceiling(Math.Log2(commits)) + 3;
         var rate = correct / (double)seeds;
-        output.WriteLine($"n = {commits}, {seeds} seeds: {average:F2} measured commits on average (bound {bound}), max {measured.Max()}, correct {rate:P1}, {trials / (double)seeds:F0} trials per bisect");
+        output.WriteLine($"n = {commits}, {seeds} seeds: {average:F2} measured commits on average (bound {bound}), max {measured.Max()}, culprit named {rate:P1}, a wrong culprit {wrongCulprit}, a range holding the culprit {rangeWithCulprit}, {trials / (double)seeds:F0} trials per bisect");
         foreach (var line in wrong)
             output.WriteLine(line);
         Assert.True(average <= bound, $"{average:F2} measured commits on average, more than {bound}.");
         Assert.True(rate >= 0.95, $"Only {rate:P1} of the bisects named the culprit.");
+        Assert.True(wrongCulprit <= seeds * 0.04, $"{wrongCulprit} bisects named a wrong culprit.");
     }
 
     private static readonly string[] Failing = ["c0031", "c0032", "c0038", "c0042", "c0047"];
