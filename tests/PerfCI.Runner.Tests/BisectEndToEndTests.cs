@@ -40,7 +40,7 @@ public sealed partial class BisectEndToEndTests
         using var started = await server.Http.PostAsJsonAsync("/api/bisects", new
         {
             repository = "local/engine", good = shas[0], bad = shas[^1], suite = "serving", scenario = "tiny@c1", metric = "tpot_p50",
-            hardwareClass, trialsPerStep = 5, maxSteps = 16, requestedBy = "e2e",
+            hardwareClass, trialsPerStep = 5, maxSteps = 16,
         }, Ct);
         Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync(Ct));
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetInt64();

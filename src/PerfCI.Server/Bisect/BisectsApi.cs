@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using PerfCI.Core.Access;
+using PerfCI.Server.Accounts;
 using PerfCI.Ui.Bisect;
 
 namespace PerfCI.Server.Bisect;
@@ -13,11 +15,11 @@ public static class BisectsApi
     public static IEndpointRouteBuilder MapBisectsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Bisects");
-        api.MapPost("/bisects", StartAsync).WithName("StartBisect");
-        api.MapGet("/bisects", ListAsync).WithName("ListBisects");
-        api.MapGet("/bisects/{id:long}", GetAsync).WithName("GetBisect");
-        api.MapPost("/bisects/{id:long}/cancel", CancelAsync).WithName("CancelBisect");
-        api.MapPost("/alerts/{id:long}/bisect", BisectAlertAsync).WithName("BisectAlert");
+        api.MapPost("/bisects", StartAsync).WithName("StartBisect").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapGet("/bisects", ListAsync).WithName("ListBisects").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapGet("/bisects/{id:long}", GetAsync).WithName("GetBisect").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapPost("/bisects/{id:long}/cancel", CancelAsync).WithName("CancelBisect").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapPost("/alerts/{id:long}/bisect", BisectAlertAsync).WithName("BisectAlert").RequireAuthorization(PerfCiPolicies.Maintain);
         return app;
     }
 
@@ -29,7 +31,10 @@ public static class BisectsApi
     public static async Task<Results<Created<BisectDetail>, ValidationProblem>> StartAsync(
         StartBisectRequest request, ClaimsPrincipal user, BisectCommands commands, IBisectQueries queries, CancellationToken cancellationToken)
     {
-        var started = await commands.StartAsync(request with { RequestedBy = Who(user, request.RequestedBy) }, cancellationToken);
+        var (by, error) = Actor.Resolve(user, request.RequestedBy);
+        if (error is not null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["requestedBy"] = [error] });
+        var started = await commands.StartAsync(request with { RequestedBy = by }, cancellationToken);
         if (started.BisectId is not { } id)
             return TypedResults.ValidationProblem(started.Errors);
         return TypedResults.Created($"/api/bisects/{id}", await queries.GetAsync(id, cancellationToken));
@@ -40,9 +45,12 @@ public static class BisectsApi
         long id, BisectAlertRequest? request, ClaimsPrincipal user, BisectCommands commands, IBisectQueries queries, CancellationToken cancellationToken)
     {
         request ??= new BisectAlertRequest(null, null, null, null, null, null, null, null);
+        var (by, error) = Actor.Resolve(user, request.RequestedBy);
+        if (error is not null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["requestedBy"] = [error] });
         var started = await commands.StartAsync(new StartBisectRequest(
             null, request.Good, request.Bad, null, id, null, null, null, null, request.TrialsPerStep, request.MaxTrialsPerStep, request.MaxSteps,
-            request.MaxRunnerHours, request.Mode, Who(user, request.RequestedBy)), cancellationToken);
+            request.MaxRunnerHours, request.Mode, by), cancellationToken);
         if (started.BisectId is { } bisectId)
             return TypedResults.Created($"/api/bisects/{bisectId}", await queries.GetAsync(bisectId, cancellationToken));
         return started.Errors.ContainsKey("alertId") ? TypedResults.NotFound() : TypedResults.ValidationProblem(started.Errors);
@@ -65,15 +73,11 @@ public static class BisectsApi
     public static async Task<Results<Ok<BisectDetail>, NotFound, ProblemHttpResult>> CancelAsync(
         long id, ClaimsPrincipal user, BisectCommands commands, IBisectQueries queries, CancellationToken cancellationToken)
     {
-        var cancelled = await commands.CancelAsync(id, Who(user, null), cancellationToken);
+        var cancelled = await commands.CancelAsync(id, user.Identity?.Name, cancellationToken);
         if (cancelled is null)
             return TypedResults.NotFound();
         if (cancelled == false)
             return TypedResults.Problem($"Bisect {id} has already ended.", statusCode: StatusCodes.Status409Conflict, title: "Already ended");
         return TypedResults.Ok((await queries.GetAsync(id, cancellationToken))!);
     }
-
-    /// <summary>The signed-in person when there is one; else the name the request gives.</summary>
-    private static string? Who(ClaimsPrincipal user, string? given) =>
-        user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : string.IsNullOrWhiteSpace(given) ? null : given.Trim();
 }

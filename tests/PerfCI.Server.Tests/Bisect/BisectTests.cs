@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Core.Results;
 using PerfCI.Data.Entities;
@@ -71,7 +72,7 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
     public async Task Start_Answers400_NamingEachBadField()
     {
         var (repository, shas, hardwareClass) = await CreateRepositoryAsync("bisect-validation", 6);
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer);
         object Valid(object? changes = null)
         {
             var fields = new Dictionary<string, object?>
@@ -103,6 +104,7 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
             (Valid(new { maxSteps = 1 }), "maxSteps", "Between 2 and 500"),
             (Valid(new { maxRunnerHours = -1 }), "maxRunnerHours", "positive"),
             (Valid(new { alertId = 424242 }), "alertId", "no alert 424242"),
+            (Valid(new { requestedBy = "someone-else" }), "requestedBy", "never under another name"),
         };
         foreach (var (body, field, says) in cases)
         {
@@ -129,8 +131,8 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
         var (_, runner) = await _server.RegisterRunnerAsync("bisect-runner", "bisect");
         double[] Trials(string sha, int count) => Samples(shas.ToList().IndexOf(sha) >= culprit ? 110 : 100, sha, count);
 
-        using var client = _server.CreateClient();
-        using var started = await client.PostAsJsonAsync($"/api/alerts/{alertId}/bisect", new { trialsPerStep = 5, requestedBy = "ops" }, Ct);
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer, "ops@perfci.test");
+        using var started = await client.PostAsJsonAsync($"/api/alerts/{alertId}/bisect", new { trialsPerStep = 5 }, Ct);
         Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync(Ct));
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetInt64();
 
@@ -155,14 +157,14 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
         await ServeAsync(runner, Trials, broken.Select(i => shas[i]).ToHashSet(), id, maxJobs: 40);
         await _server.WaitForBackgroundJobsAsync();
 
-        using var fresh = _server.CreateClient();
+        using var fresh = _server.CreateClient(); // reading is public
         var bisect = await fresh.GetFromJsonAsync<JsonElement>($"/api/bisects/{id}", Ct);
         Assert.True(bisect.GetProperty("state").GetString() == "succeeded", bisect.ToString());
         Assert.Equal("culprit", bisect.GetProperty("outcome").GetString());
         Assert.Equal(shas[culprit], bisect.GetProperty("culprit").GetProperty("sha").GetString());
         Assert.Equal($"change {culprit}", bisect.GetProperty("culprit").GetProperty("message").GetString());
         Assert.InRange(bisect.GetProperty("magnitude").GetDouble(), 0.08, 0.12);
-        Assert.Equal("ops", bisect.GetProperty("requestedBy").GetString());
+        Assert.Equal("ops@perfci.test", bisect.GetProperty("requestedBy").GetString()); // the signed-in user
         Assert.Equal(groupId, bisect.GetProperty("alertGroupId").GetInt64());
         var steps = bisect.GetProperty("steps").EnumerateArray().ToList();
         Assert.Equal(steps.Count, steps.Select(s => s.GetProperty("sequence").GetInt32()).Distinct().Count());
@@ -195,7 +197,7 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
     public async Task Cancel_EndsTheBisectAndItsRuns_AndASecondCancelIsAConflict()
     {
         var (repository, shas, hardwareClass) = await CreateRepositoryAsync("bisect-cancel", 8);
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer);
         using var started = await client.PostAsJsonAsync("/api/bisects", new
         {
             repository, good = shas[0][..10], bad = shas[^1], suite = Suite, scenario = Scenario, metric = Metric, hardwareClass, mode = "full_dag",
@@ -236,11 +238,11 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
         }
         var (onGroup, onAlert) = await CreateAlertAsync(optedIn, optedInShas[0], optedInShas[^1], hardwareClass);
         var (offGroup, offAlert) = await CreateAlertAsync(optedOut, optedOutShas[0], optedOutShas[^1], hardwareClass);
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer);
 
         foreach (var alert in new[] { onAlert, offAlert })
         {
-            using var triaged = await client.PostAsJsonAsync($"/api/alerts/{alert}/triage", new { state = "confirmed", by = "maintainer" }, Ct);
+            using var triaged = await client.PostAsJsonAsync($"/api/alerts/{alert}/triage", new { state = "confirmed" }, Ct);
             triaged.EnsureSuccessStatusCode();
         }
         await _server.WaitForBackgroundJobsAsync();
@@ -254,6 +256,33 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
         Assert.Null((await check.AlertGroups.SingleAsync(g => g.Id == offGroup, Ct)).BisectId);
     }
 
+    [Fact]
+    public async Task OnlyMaintainers_StartOrCancel_WhileAnyoneMayRead()
+    {
+        var (repository, shas, hardwareClass) = await CreateRepositoryAsync("bisect-access", 4);
+        var (_, alertId) = await CreateAlertAsync(repository, shas[0], shas[^1], hardwareClass);
+        var body = new { repository, good = shas[0], bad = shas[^1], suite = Suite, scenario = Scenario, metric = Metric, hardwareClass };
+        using var maintainer = await _server.CreateClientAsync(PerfCiRoles.Maintainer);
+        using var started = await maintainer.PostAsJsonAsync("/api/bisects", body, Ct);
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetInt64();
+        using var viewer = await _server.CreateClientAsync(PerfCiRoles.Viewer);
+        using var anonymous = _server.CreateClient();
+
+        using var viewerStart = await viewer.PostAsJsonAsync("/api/bisects", body, Ct);
+        using var viewerAlert = await viewer.PostAsJsonAsync($"/api/alerts/{alertId}/bisect", new { }, Ct);
+        using var viewerCancel = await viewer.PostAsync($"/api/bisects/{id}/cancel", null, Ct);
+        using var anonymousStart = await anonymous.PostAsJsonAsync("/api/bisects", body, Ct);
+        using var anonymousRead = await anonymous.GetAsync($"/api/bisects/{id}", Ct);
+
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized],
+            new[] { viewerStart.StatusCode, viewerAlert.StatusCode, viewerCancel.StatusCode, anonymousStart.StatusCode });
+        Assert.Equal(HttpStatusCode.OK, anonymousRead.StatusCode);
+        await using var db = _server.CreateDbContext();
+        Assert.Equal(1, await db.Bisects.CountAsync(b => b.Repository.Name == "bisect-access", Ct));
+        Assert.Contains((await db.Bisects.SingleAsync(b => b.Id == id, Ct)).State, new[] { BisectState.Queued, BisectState.Running }); // the viewer's cancel changed nothing
+    }
+
     /// <summary>
     /// A local repository of <paramref name="count"/> commits (perfci.yml in the first), registered, and
     /// its head measured once on a runner's hardware class so that the series exists.
@@ -264,7 +293,7 @@ public sealed class BisectTests(DatabaseFixture database) : IClassFixture<Databa
         var shas = new List<string> { git.Commit("change 0", ("perfci.yml", SuitesYaml)) };
         for (var i = 1; i < count; i++)
             shas.Add(git.Commit($"change {i}", ("CHANGES.md", $"change {i}\n")));
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
         using var created = await client.PostAsJsonAsync("/api/repositories", new { owner = "acme", name, cloneUrl = git.Path }, Ct);
         created.EnsureSuccessStatusCode();
         // The class of the runners PerfCiServerFactory registers.
