@@ -8,6 +8,8 @@ public static class DashboardExtensions
     {
         builder.Services.AddPerfCiUi();
         builder.Services.AddScoped<IDashboardQueries, DashboardQueries>();
+        builder.Services.AddScoped<PerfCI.Ui.Trends.ITrendQueries, TrendQueries>();
+        builder.Services.AddScoped<PerfCI.Ui.Compare.ICompareQueries, CompareQueries>();
         return builder;
     }
 
