@@ -49,6 +49,14 @@ public sealed class TrendsBrowserTests(DatabaseFixture database) : IClassFixture
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Args = ChromiumArgs });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         page.SetDefaultTimeout(60_000);
+        // The browser's own errors explain a failure better than a timeout does.
+        page.Console += (_, message) => TestContext.Current.TestOutputHelper?.WriteLine($"console {message.Type}: {message.Text}");
+        page.PageError += (_, error) => TestContext.Current.TestOutputHelper?.WriteLine($"page error: {error}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+                TestContext.Current.TestOutputHelper?.WriteLine($"{response.Status} {response.Url}");
+        };
         await page.GotoAsync($"http://127.0.0.1:{_port}/trends?repo=local%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&hw=h100");
 
         var chart = page.GetByTestId("trend-chart");

@@ -64,7 +64,8 @@ public sealed record TrendSelection
     /// <summary>
     /// Fills what the URL left out (or named wrongly) with the first choice there is, level by level:
     /// a repository, its first suite, that suite's first scenario, its first metric and hardware class.
-    /// Overlaid metrics and hardware classes that do not exist for the scenario are dropped.
+    /// Overlaid metrics and hardware classes that do not exist for the scenario are dropped; the
+    /// primary hardware class is one the primary metric has.
     /// </summary>
     public TrendSelection Resolve(IReadOnlyList<SeriesKey> keys)
     {
@@ -76,7 +77,8 @@ public sealed record TrendSelection
         var scenario = Pick(Scenario, inSuite.Select(k => k.Scenario));
         var inScenario = inSuite.Where(k => k.Scenario == scenario).ToList();
         var metrics = Keep(Metrics, inScenario.Select(k => k.Metric));
-        var hardware = Keep(HardwareClasses, inScenario.Select(k => k.HardwareClass));
+        // The primary hardware class is one the primary metric was measured on.
+        var hardware = Keep(HardwareClasses, inScenario.Where(k => metrics.Length == 0 || k.Metric == metrics[0]).Select(k => k.HardwareClass));
         return this with { Repository = repository, Suite = suite, Scenario = scenario, Metrics = metrics, HardwareClasses = hardware };
     }
 
