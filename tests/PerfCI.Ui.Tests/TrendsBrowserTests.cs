@@ -65,7 +65,7 @@ public sealed class TrendsBrowserTests(DatabaseFixture database) : IClassFixture
         await Assertions.Expect(marker).ToHaveCountAsync(1);
         await Assertions.Expect(marker).ToHaveAttributeAsync("data-index", "18");
         await Assertions.Expect(page.GetByTestId("alert-marker")).ToHaveCountAsync(1);
-        await Assertions.Expect(page.GetByTestId("pick-repository").Locator("input")).ToHaveValueAsync("local/engine");
+        await Assertions.Expect(page.GetByTestId("pick-repository")).ToHaveValueAsync("local/engine");
 
         // Hover commit 5: the tooltip names it.
         var (x, y) = await PointAsync(page, 5);
