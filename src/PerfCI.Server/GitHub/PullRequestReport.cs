@@ -168,9 +168,9 @@ public sealed class PullRequestReport
         return markdown.Length <= MaxLength ? markdown : markdown[..(MaxLength - 200)] + "\n\n… (cut: GitHub takes at most 65,536 characters; the dashboard has everything)\n";
     }
 
-    /// <summary>The dashboard's comparison of a run against its merge base.</summary>
+    /// <summary>The dashboard's comparison of a run against its merge base (its JSON is at api/runs/{id}/comparison).</summary>
     public Uri? ComparisonUrl(long runId) =>
-        PublicUrl is null ? null : new Uri(PublicUrl, $"api/runs/{runId}/comparison" + (BaseSha is null ? "" : $"?base={BaseSha}"));
+        PublicUrl is null ? null : new Uri(PublicUrl, $"compare?run={runId}" + (BaseSha is null ? "" : $"&base={BaseSha}"));
 
     private static void Table(StringBuilder text, List<MetricComparisonView> rows, bool detailed)
     {

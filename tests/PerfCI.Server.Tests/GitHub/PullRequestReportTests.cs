@@ -38,7 +38,7 @@ public sealed class PullRequestReportTests
         var changedTable = comment.Body[..comment.Body.IndexOf("<details>", StringComparison.Ordinal)];
         Assert.All(["`ttft_p50`", "`tpot_p50`", "`output_throughput`"], metric => Assert.Contains(metric, changedTable, StringComparison.Ordinal));
         Assert.Contains($"perfci-runner exec --repo . --commit {main} --suite serving", comment.Body, StringComparison.Ordinal);
-        Assert.Contains($"https://perfci.example/api/runs/", comment.Body, StringComparison.Ordinal);
+        Assert.Contains($"https://perfci.example/compare?run=", comment.Body, StringComparison.Ordinal);
         Assert.Contains($"`{main[..12]}` (its merge base with `main`", comment.Body, StringComparison.Ordinal);
         var check = Assert.Single(world.GitHub.CheckRuns(repository));
         Assert.Equal(("completed", "failure"), (check.Status, check.Conclusion));
