@@ -1,6 +1,7 @@
 using PerfCI.Server.Analysis;
 using PerfCI.Server.Dashboard;
 using PerfCI.Server.Database;
+using PerfCI.Server.Demo;
 using PerfCI.Server.GitHub;
 using PerfCI.Server.Hosting;
 using PerfCI.Server.Jobs;
@@ -19,6 +20,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     builder.AddPerfCiApi();
     builder.AddPerfCiGitHub();
     builder.AddPerfCiDashboard();
+    builder.AddPerfCiDemo();
 
     await using var app = builder.Build();
     await app.Services.MigrateDatabaseAsync(cancellationToken);

@@ -1,0 +1,75 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using PerfCI.Testing;
+
+namespace PerfCI.Ui.Tests.Browser;
+
+/// <summary>
+/// The real <c>perfci</c> server as a child process on its own PostgreSQL database, seeded once per
+/// test run with a repository's history (<see cref="DashboardSeed"/>): results uploaded through the
+/// runners' results API, so every series, change point and alert comes from the server's own
+/// analysis. Shared by the browser tests of <see cref="BrowserCollection"/>.
+/// </summary>
+public sealed class DashboardServer : IAsyncLifetime
+{
+    private readonly TempDirectory _workdir = new("perfci-ui");
+    private readonly Dictionary<string, string?> _environment = [];
+    private ServerProcess? _server;
+
+    public string Url { get; private set; } = "";
+    public string ConnectionString { get; private set; } = "";
+    /// <summary>An anonymous client of the server's HTTP API.</summary>
+    public HttpClient Http { get; private set; } = null!;
+    public DashboardSeed Seed { get; private set; } = null!;
+    public string WorkDirectory => _workdir.Path;
+
+    /// <summary>The server's output so far, for a failed assertion's message.</summary>
+    public string Output => _server?.Output ?? "";
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await TestPostgres.CreateDatabaseAsync(nameof(DashboardServer));
+        Url = $"http://127.0.0.1:{FreePort.Next()}";
+        _environment["ConnectionStrings__PerfCI"] = ConnectionString;
+        _environment["Urls"] = Url;
+        _environment["Git__CacheDirectory"] = Path.Combine(_workdir.Path, "server-git");
+        _environment["Runners__ClaimWait"] = "00:00:05";
+        _environment["Demo__Enabled"] = "false";
+        _server = ServerProcess.Start([], _environment, _workdir.Path);
+        await _server.WaitForOkAsync(new Uri($"{Url}/health/ready"), TimeSpan.FromSeconds(120));
+        Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        Seed = await DashboardSeed.CreateAsync(this, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Runs <c>perfci ARGS</c> against this server's database (one-shot commands: runner-token, upload).</summary>
+    public async Task<string> RunCommandAsync(params string[] arguments)
+    {
+        await using var command = await ServerProcess.RunToExitAsync(arguments, _environment, _workdir.Path, TimeSpan.FromSeconds(120));
+        if (command.ExitCode != 0)
+            throw new InvalidOperationException($"perfci {string.Join(' ', arguments)} exited with {command.ExitCode}:\n{command.Output}");
+        return command.Output;
+    }
+
+    /// <summary>GET <paramref name="path"/> as JSON, until <paramref name="done"/> holds or the timeout passes (then fails with the last answer).</summary>
+    public async Task<JsonElement> WaitForJsonAsync(string path, Func<JsonElement, bool> done, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var json = await Http.GetFromJsonAsync<JsonElement>(path, ct);
+            if (done(json))
+                return json;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"GET {path} did not reach the expected state within {timeout}; last answer: {json}\nServer output:\n{Output}");
+            await Task.Delay(250, ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_server is not null)
+            await _server.DisposeAsync();
+        _workdir.Dispose();
+    }
+}
