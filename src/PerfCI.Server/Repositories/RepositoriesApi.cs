@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
@@ -12,9 +13,9 @@ public static class RepositoriesApi
     public static IEndpointRouteBuilder MapRepositoriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/repositories").WithTags("Repositories");
-        api.MapGet("/", ListAsync).WithName("ListRepositories");
-        api.MapGet("/{owner}/{name}", GetAsync).WithName("GetRepository");
-        api.MapPost("/", CreateAsync).WithName("CreateRepository");
+        api.MapGet("/", ListAsync).WithName("ListRepositories").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapGet("/{owner}/{name}", GetAsync).WithName("GetRepository").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapPost("/", CreateAsync).WithName("CreateRepository").RequireAuthorization(PerfCiPolicies.Administer);
         return app;
     }
 
