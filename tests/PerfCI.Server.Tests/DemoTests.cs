@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
+using PerfCI.Data.Entities;
 using PerfCI.Server.Demo;
 using PerfCI.Testing;
 
@@ -67,6 +70,10 @@ public sealed class DemoTests
                 Assert.All(measured, trials => Assert.Equal(3, trials)); // one sample per trial
                 TestContext.Current.SendDiagnosticMessage($"Demo: three runs succeeded {started.Elapsed} after the server process started.");
 
+                // The printed login is an admin's, and its password is the one printed.
+                var password = LoginPassword(server.Output);
+                await AssertAdminAsync(db, password);
+
                 // Stopping the server stops the runner and its engine.
                 server.Terminate();
                 await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -83,6 +90,8 @@ public sealed class DemoTests
                 Assert.Equal(1, await db.Repositories.CountAsync(Ct));
                 Assert.Equal(1, await db.Runners.CountAsync(Ct));
                 Assert.Equal(DemoRepository.CommitCount - 4, await db.Runs.CountAsync(Ct));
+                Assert.Equal(1, await db.Users.CountAsync(Ct));
+                await AssertAdminAsync(db, LoginPassword(server.Output));
                 server.Terminate();
                 await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
                 Assert.Equal(0, server.ExitCode);
@@ -109,6 +118,22 @@ public sealed class DemoTests
         }).Build();
 
         Assert.Equal(expected, DemoExtensions.IsEnabled(configuration));
+    }
+
+    /// <summary>The password of the line "PerfCI is at URL — demo login: EMAIL / PASSWORD".</summary>
+    private static string LoginPassword(string output)
+    {
+        var line = output.Split('\n').Single(l => l.StartsWith("PerfCI is at ", StringComparison.Ordinal));
+        Assert.Contains("— demo login: demo@perfci.local / ", line, StringComparison.Ordinal);
+        return line[(line.LastIndexOf(" / ", StringComparison.Ordinal) + 3)..].Trim();
+    }
+
+    private static async Task AssertAdminAsync(PerfCI.Data.PerfCiDbContext db, string password)
+    {
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "demo@perfci.local", Ct);
+        var roles = await db.UserRoles.Where(ur => ur.UserId == user.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(Ct);
+        Assert.Equal([PerfCiRoles.Admin], roles);
+        Assert.NotEqual(PasswordVerificationResult.Failed, new PasswordHasher<PerfCiUser>().VerifyHashedPassword(user, user.PasswordHash!, password));
     }
 
     /// <summary>The embedded cluster's connection: its port from the server's log line, its password from its file.</summary>

@@ -3,9 +3,12 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using System.Security.Cryptography;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
+using PerfCI.Server.Accounts;
 using PerfCI.Server.Analysis;
 using PerfCI.Server.Runners;
 using PerfCI.Server.Runs;
@@ -15,7 +18,8 @@ namespace PerfCI.Server.Demo;
 /// <summary>
 /// Once the server listens: makes the demo repository (first start only), registers it, queues a run
 /// of each of its benchmarked commits that has none yet (oldest first, so the trends fill in in
-/// order), registers and starts the local runner, and prints where to look. Every step finds what an
+/// order), registers and starts the local runner, makes the demo login (an admin), and prints where
+/// to look and how to sign in. Every step finds what an
 /// earlier start made and keeps it. A demo that cannot start says why and leaves the server serving.
 /// </summary>
 public sealed partial class DemoService(
@@ -74,11 +78,40 @@ public sealed partial class DemoService(
         await EnsureRegisteredAsync(runner, url, ct);
         await runner.StartAsync(ct);
         _runner = runner;
+        var password = await EnsureLoginAsync(settings.AdminEmail, Path.Combine(root, "login"), ct);
 
         logger.LogInformation("Demo: repository {Repository} at {Path}, {Queued} runs queued, runner log {Log}",
             $"{DemoRepository.Owner}/{DemoRepository.Name}", repositoryPath, queued, runner.LogPath);
-        // For the person who just typed the README's first command: the one line to act on.
-        await Console.Out.WriteLineAsync($"PerfCI is at {url} — demo repository {DemoRepository.Owner}/{DemoRepository.Name}: {queued} runs queued, benchmarked by a local runner (log: {runner.LogPath})");
+        // For the person who just typed the README's first command: the lines to act on.
+        await Console.Out.WriteLineAsync($"PerfCI is at {url} — demo login: {settings.AdminEmail} / {password}");
+        await Console.Out.WriteLineAsync($"Demo: repository {DemoRepository.Owner}/{DemoRepository.Name}, {queued} runs queued for a local runner (log: {runner.LogPath})");
+    }
+
+    /// <summary>
+    /// The demo's admin, created on the first start with a generated password kept (mode 0600) in
+    /// <paramref name="passwordFile"/>, so that every start can print it. A password file that went
+    /// missing gets a new password.
+    /// </summary>
+    private async Task<string> EnsureLoginAsync(string email, string passwordFile, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<UserAccounts>();
+        var existing = await accounts.FindByEmailAsync(email, ct);
+        if (existing is not null && File.Exists(passwordFile))
+            return (await File.ReadAllTextAsync(passwordFile, ct)).Trim();
+
+        var password = "demo-" + RandomNumberGenerator.GetString("abcdefghjkmnpqrstuvwxyz23456789", 12);
+        var result = existing is null
+            ? await accounts.CreateAsync(email, password, PerfCiRoles.Admin, ct)
+            : await accounts.SetPasswordAsync(existing.Id, password, ct);
+        if (!result.Succeeded)
+            throw new InvalidOperationException($"the demo login {email} could not be made: {string.Join("; ", result.Errors.SelectMany(e => e.Value))}");
+        var secret = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using (var writer = new StreamWriter(passwordFile, secret))
+            await writer.WriteAsync(password.AsMemory(), ct);
+        File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        logger.LogInformation("Demo login {Email} created as an admin", email);
+        return password;
     }
 
     /// <summary>The demo's repository, registered with its local path as clone URL (which follows the checkout if it moved).</summary>

@@ -16,9 +16,13 @@ public sealed class DashboardServer : IAsyncLifetime
     private readonly Dictionary<string, string?> _environment = [];
     private ServerProcess? _server;
 
+    public const string AdminEmail = "admin@perfci.test";
+
     public string Url { get; private set; } = "";
     public string ConnectionString { get; private set; } = "";
-    /// <summary>An anonymous client of the server's HTTP API.</summary>
+    /// <summary>The admin's password, for signing in through the login page.</summary>
+    public string AdminPassword { get; } = "admin-" + Guid.NewGuid().ToString("N")[..16];
+    /// <summary>A client of the server's HTTP API with the admin's API token.</summary>
     public HttpClient Http { get; private set; } = null!;
     public DashboardSeed Seed { get; private set; } = null!;
     public string WorkDirectory => _workdir.Path;
@@ -35,9 +39,12 @@ public sealed class DashboardServer : IAsyncLifetime
         _environment["Git__CacheDirectory"] = Path.Combine(_workdir.Path, "server-git");
         _environment["Runners__ClaimWait"] = "00:00:05";
         _environment["Demo__Enabled"] = "false";
+        // The first admin, the way an operator makes one, and an API token to seed with.
+        await RunCommandAsync("create-admin", "--email", AdminEmail, "--password", AdminPassword);
+        var adminToken = await CreateApiTokenAsync(AdminEmail);
         _server = ServerProcess.Start([], _environment, _workdir.Path);
         await _server.WaitForOkAsync(new Uri($"{Url}/health/ready"), TimeSpan.FromSeconds(120));
-        Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        Http = CreateClient(adminToken);
         Seed = await DashboardSeed.CreateAsync(this, TestContext.Current.CancellationToken);
     }
 
@@ -48,6 +55,34 @@ public sealed class DashboardServer : IAsyncLifetime
         if (command.ExitCode != 0)
             throw new InvalidOperationException($"perfci {string.Join(' ', arguments)} exited with {command.ExitCode}:\n{command.Output}");
         return command.Output;
+    }
+
+    /// <summary>A client of the server's HTTP API; with a token, as that token's user.</summary>
+    public HttpClient CreateClient(string? apiToken = null)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        if (apiToken is not null)
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiToken);
+        return client;
+    }
+
+    /// <summary>A new user with <paramref name="role"/> (viewer, maintainer, admin), made by the admin through the users API; returns its email and password.</summary>
+    public async Task<(string Email, string Password)> CreateUserAsync(string role, CancellationToken ct)
+    {
+        var email = $"{role}-{Guid.NewGuid():N}@perfci.test";
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        using var created = await Http.PostAsJsonAsync("/api/users", new { email, password, role }, ct);
+        if (!created.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST /api/users answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync(ct)}");
+        return (email, password);
+    }
+
+    /// <summary>An API token of the user <paramref name="email"/>, from <c>perfci api-token create</c>.</summary>
+    public async Task<string> CreateApiTokenAsync(string email)
+    {
+        var output = await RunCommandAsync("api-token", "create", "--user", email, "--name", "ui-tests");
+        return output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("perfci_api_", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"perfci api-token create printed no token:\n{output}");
     }
 
     /// <summary>GET <paramref name="path"/> as JSON, until <paramref name="done"/> holds or the timeout passes (then fails with the last answer).</summary>
