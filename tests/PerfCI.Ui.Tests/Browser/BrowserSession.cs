@@ -65,6 +65,28 @@ public sealed class BrowserSession : IAsyncDisposable
     public Task WaitForInteractiveAsync() =>
         Page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
 
+    /// <summary>
+    /// Signs in through the login page (<c>/account/login</c>, a static form that sets the session
+    /// cookie), then waits until <paramref name="returnUrl"/> runs on its circuit and the app bar
+    /// names the user. A refused login fails with the page's error.
+    /// </summary>
+    public async Task LogInAsync(string email, string password, string returnUrl = "/")
+    {
+        await Page.GotoAsync($"/account/login?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
+        await ScreenshotAsync("login");
+        await Page.GetByTestId("login-email").FillAsync(email);
+        await Page.GetByTestId("login-password").FillAsync(password);
+        await Page.GetByTestId("login-submit").ClickAsync();
+        var signedIn = Page.GetByTestId("signed-in-user");
+        var refused = Page.GetByTestId("login-error");
+        await signedIn.Or(refused).First.WaitForAsync();
+        if (await refused.IsVisibleAsync())
+            throw new InvalidOperationException($"Login as {email} refused: {await refused.InnerTextAsync()}");
+        await WaitForInteractiveAsync();
+        await Assertions.Expect(signedIn).ToContainTextAsync(email);
+        await ScreenshotAsync("logged-in");
+    }
+
     /// <summary>A full-page screenshot of what the browser shows now; returns its path.</summary>
     public async Task<string> ScreenshotAsync(string step)
     {

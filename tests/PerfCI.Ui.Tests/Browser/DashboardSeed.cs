@@ -57,7 +57,8 @@ public sealed class DashboardSeed
     /// <summary>The alert group the server raised for the regression.</summary>
     public long AlertGroupId { get; }
 
-    public static async Task<DashboardSeed> CreateAsync(DashboardServer server, CancellationToken ct)
+    /// <summary>Seeds <paramref name="server"/>; <paramref name="registrationToken"/> registers the seeding runner (labels <see cref="RunnerLabel"/>).</summary>
+    public static async Task<DashboardSeed> CreateAsync(DashboardServer server, string registrationToken, CancellationToken ct)
     {
         var git = GitRepository.Init(Path.Combine(server.WorkDirectory, "engine"));
         var commits = new List<string> { git.Commit("Engine and its benchmarks", ("perfci.yml", PerfCiYaml), ("README.md", "# engine\n")) };
@@ -67,7 +68,7 @@ public sealed class DashboardSeed
         using (var created = await server.Http.PostAsJsonAsync("/api/repositories", new { owner = Owner, name = Name, cloneUrl = git.Path }, ct))
             created.EnsureSuccessStatusCode();
 
-        var (config, hardwareClass) = await RegisterRunnerAsync(server, ct);
+        var (config, hardwareClass) = await RegisterRunnerAsync(server, registrationToken, ct);
         using var runner = new ServerApi(config, TimeSpan.FromSeconds(30));
         var runIds = new List<long>();
         for (var i = 0; i < commits.Count; i++)
@@ -84,11 +85,9 @@ public sealed class DashboardSeed
         group.GetProperty("alerts").EnumerateArray().Any(a =>
             a.GetProperty("kind").GetString() == "regression" && a.GetProperty("metric").GetString() == RegressedMetric && a.GetProperty("scenario").GetString() == Scenario);
 
-    /// <summary>A one-time token from <c>perfci runner-token</c>, exchanged at the register endpoint for the runner's credential.</summary>
-    private static async Task<(RunnerConfig Config, string HardwareClass)> RegisterRunnerAsync(DashboardServer server, CancellationToken ct)
+    /// <summary>The one-time token exchanged at the register endpoint for the runner's credential.</summary>
+    private static async Task<(RunnerConfig Config, string HardwareClass)> RegisterRunnerAsync(DashboardServer server, string token, CancellationToken ct)
     {
-        var output = await server.RunCommandAsync("runner-token", "--labels", RunnerLabel);
-        var token = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("perfci_reg_", StringComparison.Ordinal));
         var hardware = new HardwareFingerprint
         {
             Gpus = [new GpuInfo("NVIDIA H100 80GB HBM3", 81559, "550.54.15", "12.4")],

@@ -39,13 +39,25 @@ public sealed class DashboardServer : IAsyncLifetime
         _environment["Git__CacheDirectory"] = Path.Combine(_workdir.Path, "server-git");
         _environment["Runners__ClaimWait"] = "00:00:05";
         _environment["Demo__Enabled"] = "false";
-        // The first admin, the way an operator makes one, and an API token to seed with.
-        await RunCommandAsync("create-admin", "--email", AdminEmail, "--password", AdminPassword);
-        var adminToken = await CreateApiTokenAsync(AdminEmail);
+        // The first admin from configuration, as an operator sets it up.
+        _environment["Access__AdminEmail"] = AdminEmail;
+        _environment["Access__AdminPassword"] = AdminPassword;
         _server = ServerProcess.Start([], _environment, _workdir.Path);
         await _server.WaitForOkAsync(new Uri($"{Url}/health/ready"), TimeSpan.FromSeconds(120));
-        Http = CreateClient(adminToken);
-        Seed = await DashboardSeed.CreateAsync(this, TestContext.Current.CancellationToken);
+        // Two one-shot commands at once (each a process of its own): the admin's API token to seed
+        // with, and the registration token of the seeding runner.
+        var adminToken = CreateApiTokenAsync(AdminEmail);
+        var registrationToken = CreateRegistrationTokenAsync(DashboardSeed.RunnerLabel);
+        Http = CreateClient(await adminToken);
+        Seed = await DashboardSeed.CreateAsync(this, await registrationToken, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A one-time runner registration token from <c>perfci runner-token</c>.</summary>
+    public async Task<string> CreateRegistrationTokenAsync(params string[] labels)
+    {
+        var output = await RunCommandAsync(["runner-token", "--labels", .. labels]);
+        return output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("perfci_reg_", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"perfci runner-token printed no token:\n{output}");
     }
 
     /// <summary>Runs <c>perfci ARGS</c> against this server's database (one-shot commands: runner-token, upload).</summary>
