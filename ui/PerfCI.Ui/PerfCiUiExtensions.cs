@@ -10,6 +10,7 @@ public static class PerfCiUiExtensions
     public static IServiceCollection AddPerfCiUi(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
         services.AddMudServices();
         return services;
     }

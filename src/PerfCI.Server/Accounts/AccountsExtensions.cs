@@ -61,6 +61,9 @@ public static class AccountsExtensions
         // session and interval, not per request).
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
+        services.AddScoped<PerfCI.Ui.Account.IAccountSignIn, AccountSignIn>();
+        services.AddScoped<PerfCI.Ui.Settings.IAccountAdministration, AccountAdministration>();
+
         services.AddSingleton<IAuthorizationHandler, ReadAccessHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(PerfCiPolicies.Read, policy => policy.AddRequirements(new ReadRequirement()))
