@@ -22,10 +22,11 @@ public sealed class BrowserSession : IAsyncDisposable
         Server = server;
         page.Console += (_, message) =>
         {
-            if (message.Type == "error")
+            // The browser asks for /favicon.ico by itself; the dashboard has none, and says nothing about the page.
+            if (message.Type == "error" && !message.Location.Contains("/favicon.ico", StringComparison.Ordinal))
             {
                 lock (_consoleErrors)
-                    _consoleErrors.Add(message.Text);
+                    _consoleErrors.Add($"{message.Text} ({message.Location})");
             }
         };
     }
