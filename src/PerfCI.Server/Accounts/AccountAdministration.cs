@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authorization;
 using PerfCI.Core.Access;
 using PerfCI.Ui.Settings;
 
@@ -9,7 +8,7 @@ namespace PerfCI.Server.Accounts;
 /// The users page's actions. A page lives as long as its circuit, so each call takes a fresh scope
 /// (a fresh DbContext and user manager), and each checks the caller's role itself.
 /// </summary>
-internal sealed class AccountAdministration(IServiceScopeFactory scopes, IAuthorizationService authorization) : IAccountAdministration
+internal sealed class AccountAdministration(IServiceScopeFactory scopes) : IAccountAdministration
 {
     public async Task<IReadOnlyList<AccountUser>> ListUsersAsync(ClaimsPrincipal caller, CancellationToken cancellationToken)
     {
@@ -30,6 +29,7 @@ internal sealed class AccountAdministration(IServiceScopeFactory scopes, IAuthor
 
     public async Task<IReadOnlyList<AccountToken>> ListTokensAsync(ClaimsPrincipal caller, CancellationToken cancellationToken)
     {
+        await DemandEnabledAsync(caller, admin: false);
         await using var scope = scopes.CreateAsyncScope();
         var tokens = await scope.ServiceProvider.GetRequiredService<ApiTokens>().ListAsync(caller.UserId(), cancellationToken);
         return [.. tokens.Select(t => new AccountToken(t.Id, t.Name, t.Prefix, t.CreatedAt, t.LastUsedAt, t.RevokedAt))];
@@ -40,6 +40,7 @@ internal sealed class AccountAdministration(IServiceScopeFactory scopes, IAuthor
         var errors = ApiTokens.ValidateName(name);
         if (errors.Count > 0)
             return new AccountChange(errors);
+        await DemandEnabledAsync(caller, admin: false);
         await using var scope = scopes.CreateAsyncScope();
         var token = await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(caller.UserId(), name, cancellationToken);
         return new AccountChange(new Dictionary<string, string[]>(), token.Token);
@@ -47,6 +48,7 @@ internal sealed class AccountAdministration(IServiceScopeFactory scopes, IAuthor
 
     public async Task<AccountChange> RevokeTokenAsync(ClaimsPrincipal caller, long tokenId, CancellationToken cancellationToken)
     {
+        await DemandEnabledAsync(caller, admin: false);
         await using var scope = scopes.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<ApiTokens>().RevokeAsync(caller.UserId(), tokenId, cancellationToken)
             ? new AccountChange(new Dictionary<string, string[]>())
@@ -61,9 +63,21 @@ internal sealed class AccountAdministration(IServiceScopeFactory scopes, IAuthor
         return new AccountChange(result.Errors);
     }
 
-    private async Task DemandAdminAsync(ClaimsPrincipal caller)
+    private Task DemandAdminAsync(ClaimsPrincipal caller) => DemandEnabledAsync(caller, admin: true);
+
+    /// <summary>
+    /// The caller as the database has them now, not as the circuit's claims remember them: a user
+    /// demoted or disabled a moment ago can do nothing more from a page left open.
+    /// </summary>
+    private async Task DemandEnabledAsync(ClaimsPrincipal caller, bool admin)
     {
-        if (!(await authorization.AuthorizeAsync(caller, PerfCiPolicies.Administer)).Succeeded)
+        if (caller.Identity?.IsAuthenticated != true)
+            throw new UnauthorizedAccessException("Sign in first.");
+        await using var scope = scopes.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserAccounts>().FindAsync(caller.UserId(), CancellationToken.None);
+        if (user is null || user.DisabledAt is not null)
+            throw new UnauthorizedAccessException("This account is disabled.");
+        if (admin && user.Role != PerfCiRoles.Admin)
             throw new UnauthorizedAccessException("Only admins manage users.");
     }
 }

@@ -61,6 +61,7 @@ public static class AccountsExtensions
         // session and interval, not per request).
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, CircuitRevalidation>();
         services.AddScoped<PerfCI.Ui.Account.IAccountSignIn, AccountSignIn>();
         services.AddScoped<PerfCI.Ui.Settings.IAccountAdministration, AccountAdministration>();
 
