@@ -19,6 +19,7 @@ if [ -z "${PERFCI_TEST_DATABASE:-}" ] && ! has_postgres; then
 fi
 
 # The dashboard's browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if ! command -v chromium >/dev/null 2>&1; then
   echo "tests/run.sh: installing Chromium (apt-get install chromium)"
   as_root apt-get update -qq

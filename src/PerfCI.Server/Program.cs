@@ -3,6 +3,7 @@ using PerfCI.Server.Analysis;
 using PerfCI.Server.Bisect;
 using PerfCI.Server.Dashboard;
 using PerfCI.Server.Database;
+using PerfCI.Server.Demo;
 using PerfCI.Server.GitHub;
 using PerfCI.Server.Hosting;
 using PerfCI.Server.Jobs;
@@ -23,6 +24,7 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     builder.AddPerfCiGitHub();
     builder.AddPerfCiBisect();
     builder.AddPerfCiDashboard();
+    builder.AddPerfCiDemo();
 
     await using var app = builder.Build();
     await app.Services.MigrateDatabaseAsync(cancellationToken);

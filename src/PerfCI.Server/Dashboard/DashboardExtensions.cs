@@ -7,6 +7,11 @@ public static class DashboardExtensions
 {
     public static IHostApplicationBuilder AddPerfCiDashboard(this IHostApplicationBuilder builder)
     {
+        // The dashboard's scripts and styles (MudBlazor's, Blazor's) live in their packages until
+        // publish copies them to wwwroot. Outside Development (a test's server process, the built
+        // perfci.dll run as is) only this serves them; a published server has no manifest to load.
+        if (builder is WebApplicationBuilder web)
+            web.WebHost.UseStaticWebAssets();
         builder.Services.AddPerfCiUi();
         // Run from a build rather than a publish (tests, `dotnet perfci.dll` outside Development), the
         // framework's blazor.web.js is found only through the build's static web assets manifest.
