@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using PerfCI.Ui;
 
 namespace PerfCI.Server.Dashboard;
@@ -13,10 +12,6 @@ public static class DashboardExtensions
         if (builder is WebApplicationBuilder web)
             web.WebHost.UseStaticWebAssets();
         builder.Services.AddPerfCiUi();
-        // Run from a build rather than a publish (tests, `dotnet perfci.dll` outside Development), the
-        // framework's blazor.web.js is found only through the build's static web assets manifest.
-        if (builder.Environment is IWebHostEnvironment web)
-            StaticWebAssetsLoader.UseStaticWebAssets(web, builder.Configuration);
         builder.Services.AddScoped<IDashboardQueries, DashboardQueries>();
         PerfCI.Server.Bisect.BisectExtensions.AddBisectPages(builder.Services);
         builder.Services.AddScoped<PerfCI.Ui.Trends.ITrendQueries, TrendQueries>();
