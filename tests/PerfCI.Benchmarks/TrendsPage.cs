@@ -23,6 +23,9 @@ public static class TrendsPage
         var connectionString = await TestPostgres.CreateDatabaseAsync("trendspage");
         using var workdir = new TempDirectory();
         var port = FreePort.Next();
+        // Outside a test project WebApplicationFactory cannot tell where the server's content root is.
+        if (Environment.GetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PERFCI") is null)
+            Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PERFCI", Path.Combine(RepositoryPaths.Root, "src", "PerfCI.Server"));
         await using var server = new PerfCiServerFactory(connectionString, new Dictionary<string, string>
         {
             ["Logging:LogLevel:Default"] = "Warning",
