@@ -38,7 +38,7 @@ public sealed class TrendsBrowserTests(DatabaseFixture database) : IClassFixture
     {
         var git = GitRepository.Init(Path.Combine(_temp.Path, "engine"));
         var shas = git.CommitMany(30);
-        using (var client = _server.CreateClient())
+        using (var client = await _server.CreateClientAsync(PerfCI.Core.Access.PerfCiRoles.Admin))
             (await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name = "engine", cloneUrl = git.Path }, Ct)).EnsureSuccessStatusCode();
         var runs = new List<long>();
         for (var i = 0; i < shas.Count; i++)
