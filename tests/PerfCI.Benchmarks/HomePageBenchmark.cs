@@ -18,6 +18,7 @@ namespace PerfCI.Benchmarks;
 public static class HomePageBenchmark
 {
     private const int Repositories = 5;
+    private const int PullRequests = 5;
     private const int Iterations = 30;
 
     public static async Task<int> RunAsync(int runners, int runs)
@@ -27,6 +28,8 @@ public static class HomePageBenchmark
         await SeedAsync(connectionString, runners, runs);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {runners} runners and {runs} runs in {seeding.Elapsed.TotalSeconds:0.0} s"));
 
+        // Test projects get the server's content root from Mvc.Testing's build targets; this is no test project.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PERFCI", Path.Combine(RepositoryPaths.Root, "src", "PerfCI.Server"));
         await using var server = new PerfCiServerFactory(connectionString, new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" });
         using var http = server.CreateClient();
 
@@ -89,7 +92,9 @@ public static class HomePageBenchmark
             var repository = new Repository { Owner = "acme", Name = $"engine-{r}", CloneUrl = $"https://github.com/acme/engine-{r}.git", CreatedAt = now.AddDays(-60) };
             var suite = new Suite { Repository = repository, Name = "serving", CreatedAt = now.AddDays(-60) };
             db.Suites.Add(suite);
-            var perRepository = runCount / Repositories + (r < runCount % Repositories ? 1 : 0);
+            // Each pull request has a run too: the branch runs make up the rest of the total.
+            var branchRuns = runCount - Repositories * PullRequests;
+            var perRepository = branchRuns / Repositories + (r < branchRuns % Repositories ? 1 : 0);
             var commits = new List<Commit>();
             for (var i = 0; i < perRepository; i++)
             {
@@ -109,7 +114,7 @@ public static class HomePageBenchmark
             }
             for (var g = 0; g < 3; g++)
                 db.AlertGroups.Add(new AlertGroup { Repository = repository, FromCommit = commits[10 * g], ToCommit = commits[10 * g + 1], State = AlertState.New, CreatedAt = now.AddHours(-g) });
-            for (var p = 0; p < 5; p++)
+            for (var p = 0; p < PullRequests; p++)
             {
                 var head = new Commit { Repository = repository, Sha = Sha(), Message = $"PR {p}", CommittedAt = now };
                 var pullRequest = new PullRequest

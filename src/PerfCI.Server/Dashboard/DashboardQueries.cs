@@ -52,17 +52,17 @@ public sealed class DashboardQueries(IDbContextFactory<PerfCiDbContext> contexts
             .Select(j => new QueuedJobSummary(j.Id, j.RunId, j.Run.Repository.Owner + "/" + j.Run.Repository.Name, j.Suite.Name, j.RequiredLabels, j.QueuedAt))
             .ToListAsync(cancellationToken);
 
-        var summaries = new List<RepositorySummary>(repositories.Count);
-        foreach (var r in repositories)
-        {
-            var latest = await db.Runs.AsNoTracking().Where(run => run.RepositoryId == r.Id)
-                .OrderByDescending(run => run.CreatedAt).ThenByDescending(run => run.Id).Take(PerRepository)
-                .Select(run => new RecentRun(run.Id, run.Commit.Sha, run.Trigger, run.State, run.CreatedAt))
-                .ToListAsync(cancellationToken);
-            var pullRequests = await PullRequestQueries.OpenAsync(db, r.Id, PerRepository, github.Value.PublicUrl, time.GetUtcNow(), cancellationToken);
-            summaries.Add(new RepositorySummary(
-                r.Id, $"{r.Owner}/{r.Name}", r.DefaultBranch, r.Runs, r.Latest?.State, r.Latest?.CreatedAt, r.OpenAlertGroups, latest, pullRequests));
-        }
+        var pullRequests = await PullRequestQueries.OpenAsync(contexts, PerRepository, github.Value.PublicUrl, time.GetUtcNow(), cancellationToken);
+        // One lateral query: each repository's newest runs.
+        var latest = (await db.Repositories.AsNoTracking()
+                .SelectMany(r => db.Runs.Where(run => run.RepositoryId == r.Id)
+                    .OrderByDescending(run => run.CreatedAt).ThenByDescending(run => run.Id).Take(PerRepository)
+                    .Select(run => new { run.RepositoryId, run.Id, run.Commit.Sha, run.Trigger, run.State, run.CreatedAt }))
+                .ToListAsync(cancellationToken))
+            .OrderByDescending(run => run.CreatedAt).ThenByDescending(run => run.Id)
+            .ToLookup(run => run.RepositoryId, run => new RecentRun(run.Id, run.Sha, run.Trigger, run.State, run.CreatedAt));
+        var summaries = repositories.Select(r => new RepositorySummary(
+            r.Id, $"{r.Owner}/{r.Name}", r.DefaultBranch, r.Runs, r.Latest?.State, r.Latest?.CreatedAt, r.OpenAlertGroups, [.. latest[r.Id]], [.. pullRequests[r.Id]])).ToList();
 
         return new HomeSummary(
             summaries,

@@ -19,28 +19,52 @@ public sealed class PullRequestQueries(IDbContextFactory<PerfCiDbContext> contex
 {
     public async Task<IReadOnlyList<PullRequestItem>> ListAsync(string? repository, bool openOnly, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = db.PullRequests.AsNoTracking().Include(p => p.Repository).AsQueryable();
-        if (repository?.Split('/') is [var owner, var name])
-            query = query.Where(p => p.Repository.Owner == owner && p.Repository.Name == name);
-        if (openOnly)
-            query = query.Where(p => p.State == PullRequestState.Open);
-        var pullRequests = await query.OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id).Take(100).ToListAsync(cancellationToken);
-        var items = new List<PullRequestItem>(pullRequests.Count);
-        foreach (var pullRequest in pullRequests)
-            items.Add((await JudgeAsync(db, pullRequest, cancellationToken)).Item);
-        return items;
+        List<PullRequest> pullRequests;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var query = db.PullRequests.AsNoTracking().Include(p => p.Repository).AsQueryable();
+            if (repository?.Split('/') is [var owner, var name])
+                query = query.Where(p => p.Repository.Owner == owner && p.Repository.Name == name);
+            if (openOnly)
+                query = query.Where(p => p.State == PullRequestState.Open);
+            pullRequests = await query.OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id).Take(100).ToListAsync(cancellationToken);
+        }
+        return await JudgeAllAsync(contexts, pullRequests, github.Value.PublicUrl, time.GetUtcNow(), cancellationToken);
     }
 
-    /// <summary>For the home page: the open pull requests of one repository, most recently updated first.</summary>
-    public static async Task<IReadOnlyList<PullRequestItem>> OpenAsync(PerfCiDbContext db, long repositoryId, int take, Uri? publicUrl, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>For the home page: the open pull requests of each repository (at most <paramref name="perRepository"/>), most recently updated first.</summary>
+    public static async Task<ILookup<long, PullRequestItem>> OpenAsync(
+        IDbContextFactory<PerfCiDbContext> contexts, int perRepository, Uri? publicUrl, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var pullRequests = await db.PullRequests.AsNoTracking().Include(p => p.Repository)
-            .Where(p => p.RepositoryId == repositoryId && p.State == PullRequestState.Open)
-            .OrderByDescending(p => p.UpdatedAt).Take(take).ToListAsync(cancellationToken);
-        var items = new List<PullRequestItem>(pullRequests.Count);
-        foreach (var pullRequest in pullRequests)
-            items.Add((await JudgeAsync(db, pullRequest, publicUrl, now, cancellationToken)).Item);
+        List<PullRequest> pullRequests;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            // One lateral query: each repository's newest open pull requests.
+            var ids = await db.Repositories.AsNoTracking()
+                .SelectMany(r => db.PullRequests.Where(p => p.RepositoryId == r.Id && p.State == PullRequestState.Open)
+                    .OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id).Take(perRepository).Select(p => p.Id))
+                .ToListAsync(cancellationToken);
+            pullRequests = await db.PullRequests.AsNoTracking().Include(p => p.Repository).Where(p => ids.Contains(p.Id))
+                .OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id).ToListAsync(cancellationToken);
+        }
+        var items = await JudgeAllAsync(contexts, pullRequests, publicUrl, now, cancellationToken);
+        return items.Zip(pullRequests).ToLookup(pair => pair.Second.RepositoryId, pair => pair.First);
+    }
+
+    /// <summary>
+    /// The verdicts of several pull requests, in their order. Each is its report's comparison (a few
+    /// queries per run), so they are judged side by side, each on its own context.
+    /// </summary>
+    private static async Task<IReadOnlyList<PullRequestItem>> JudgeAllAsync(
+        IDbContextFactory<PerfCiDbContext> contexts, List<PullRequest> pullRequests, Uri? publicUrl, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var items = new PullRequestItem[pullRequests.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, pullRequests.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                await using var db = await contexts.CreateDbContextAsync(ct);
+                items[i] = (await JudgeAsync(db, pullRequests[i], publicUrl, now, ct)).Item;
+            });
         return items;
     }
 
