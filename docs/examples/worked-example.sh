@@ -27,10 +27,15 @@ start_server() {
 }
 stop_server() { kill "$server"; wait "$server" || true; }
 
+# Registering a repository is an admin's: an admin account and an API token of theirs, made with the
+# CLI while no server holds the embedded PostgreSQL.
+head -c 24 /dev/urandom | base64 | "${perfci[@]}" create-admin --email demo@example.invalid >/dev/null
+token=$("${perfci[@]}" api-token create --user demo@example.invalid --name worked-example | sed -n 1p)
+
 # The embedded PostgreSQL belongs to one process at a time: register the repository, then stop the
 # server while `perfci upload` stores the results (with a shared PostgreSQL both run together).
 start_server
-curl -sf -X POST "http://127.0.0.1:$port/api/repositories" -H 'Content-Type: application/json' \
+curl -sf -X POST "http://127.0.0.1:$port/api/repositories" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
   -d "{\"owner\":\"demo\",\"name\":\"engine\",\"cloneUrl\":\"$work/engine\"}" >/dev/null
 stop_server
 

@@ -1,11 +1,17 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using PerfCI.Data.Entities;
 
 namespace PerfCI.Data;
 
-/// <summary>The unit of work for everything PerfCI stores. Configuration lives in one class per entity.</summary>
-public sealed class PerfCiDbContext(DbContextOptions<PerfCiDbContext> options) : DbContext(options), IDataProtectionKeyContext
+/// <summary>
+/// The unit of work for everything PerfCI stores, accounts included (ASP.NET Core Identity's stores).
+/// Configuration lives in one class per entity.
+/// </summary>
+public sealed class PerfCiDbContext(DbContextOptions<PerfCiDbContext> options)
+    : IdentityDbContext<PerfCiUser, IdentityRole<long>, long>(options), IDataProtectionKeyContext
 {
     public DbSet<Repository> Repositories => Set<Repository>();
     public DbSet<Commit> Commits => Set<Commit>();
@@ -25,13 +31,16 @@ public sealed class PerfCiDbContext(DbContextOptions<PerfCiDbContext> options) :
     public DbSet<Bisect> Bisects => Set<Bisect>();
     public DbSet<BisectStep> BisectSteps => Set<BisectStep>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     /// <summary>ASP.NET Core data-protection keys, shared by every server instance (antiforgery, dashboard circuits).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(PerfCiDbContext).Assembly);
+        // Identity's own mapping first; the configurations below rename its tables.
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(PerfCiDbContext).Assembly);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -1,3 +1,4 @@
+using PerfCI.Server.Accounts;
 using PerfCI.Server.Analysis;
 using PerfCI.Server.Dashboard;
 using PerfCI.Server.Database;
@@ -17,14 +18,17 @@ static async Task<int> ServeAsync(string[] args, CancellationToken cancellationT
     builder.AddPerfCiDatabase();
     builder.AddPerfCiJobs();
     builder.AddPerfCiApi();
+    builder.AddPerfCiAccounts();
     builder.AddPerfCiGitHub();
     builder.AddPerfCiDashboard();
 
     await using var app = builder.Build();
     await app.Services.MigrateDatabaseAsync(cancellationToken);
+    await app.Services.EnsureFirstAdminAsync(cancellationToken);
 
     app.UsePerfCiApi();
     app.MapDefaultEndpoints();
+    app.MapAccountsApi();
     app.MapRepositoriesApi();
     app.MapRunnersApi();
     app.MapRunnerJobsApi();

@@ -23,6 +23,7 @@ public sealed class MigrationTests
             "alert_groups", "alerts", "bisect_steps", "bisects", "change_points", "commits", "job_log_chunks",
             "job_results", "jobs", "measurements", "pull_requests", "registration_tokens", "repositories",
             "runners", "runs", "series", "suites", "webhook_deliveries", "data_protection_keys",
+            "users", "roles", "user_roles", "user_claims", "user_logins", "user_tokens", "role_claims", "api_tokens",
         ];
         Assert.Empty(expected.Except(tables));
     }

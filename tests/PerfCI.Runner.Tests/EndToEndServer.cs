@@ -22,14 +22,16 @@ internal sealed class EndToEndServer : IAsyncDisposable
     private readonly List<ServerProcess> _servers = []; // the last one is the one running
     private readonly List<ServerProcess> _runners = [];
 
-    private EndToEndServer(TempDirectory workdir, Dictionary<string, string?> environment, ServerProcess server, string url, string connectionString)
+    private EndToEndServer(TempDirectory workdir, Dictionary<string, string?> environment, ServerProcess server, string url, string connectionString, string adminToken)
     {
         _workdir = workdir;
         _environment = environment;
         _servers.Add(server);
         Url = url;
         ConnectionString = connectionString;
+        // The tests act as an admin (perfci create-admin, then perfci api-token create).
         Http = new HttpClient { BaseAddress = new Uri(url) };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
     }
 
     public string Url { get; }
@@ -60,8 +62,10 @@ internal sealed class EndToEndServer : IAsyncDisposable
             environment[key] = value;
         environment["Urls"] = $"http://127.0.0.1:{FreePort.Next()}";
         ServerProcess server;
+        string adminToken;
         try
         {
+            adminToken = await ServerProcess.CreateAdminTokenAsync(environment, workdir.Path);
             server = await StartServerAsync(environment, workdir.Path);
         }
         catch
@@ -69,7 +73,7 @@ internal sealed class EndToEndServer : IAsyncDisposable
             workdir.Dispose();
             throw;
         }
-        return new EndToEndServer(workdir, environment, server, environment["Urls"]!, connectionString);
+        return new EndToEndServer(workdir, environment, server, environment["Urls"]!, connectionString, adminToken);
     }
 
     private static async Task<ServerProcess> StartServerAsync(Dictionary<string, string?> environment, string workdir)

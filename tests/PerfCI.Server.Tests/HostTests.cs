@@ -4,6 +4,7 @@ using System.Text.Json;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data.Entities;
 using PerfCI.Server.Runners;
@@ -95,7 +96,7 @@ public sealed class HostTests(DatabaseFixture database) : IClassFixture<Database
     [Fact]
     public async Task CreateRepository_Returns400ProblemDetails_NamingTheField()
     {
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
 
         using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "acme", name = "no spaces allowed" }, Ct);
 
@@ -109,7 +110,7 @@ public sealed class HostTests(DatabaseFixture database) : IClassFixture<Database
     [Fact]
     public async Task CreateRepository_Returns400_ForMalformedJson_AndStoresNothing()
     {
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
         using var body = new StringContent("{\"owner\": \"acme\", \"name\": ", System.Text.Encoding.UTF8, "application/json");
 
         using var response = await client.PostAsync("/api/repositories", body, Ct);
@@ -124,7 +125,7 @@ public sealed class HostTests(DatabaseFixture database) : IClassFixture<Database
     public async Task CreateRepository_Returns409_WhenItIsAlreadyRegistered_AndKeepsTheFirst()
     {
         var first = await _server.CreateRepositoryAsync("acme", "twice");
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
 
         using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "acme", name = "twice", cloneUrl = "https://example.invalid/x.git" }, Ct);
 

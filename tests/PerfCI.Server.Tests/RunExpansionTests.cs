@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Server.Runs;
 using PerfCI.Testing;
@@ -50,7 +51,7 @@ public sealed class RunExpansionTests(DatabaseFixture database) : IClassFixture<
     public async Task Run_IsExpandedIntoOneJobPerSuite_AndSaysWhyAJobWaits()
     {
         var (repository, sha) = await CreateGitRepositoryAsync("engine-good", GoodSuites);
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
 
         using var created = await client.PostAsJsonAsync("/api/runs", new { repository, commit = sha }, Ct);
         var run = await WaitForRunAsync(client, (await created.Content.ReadFromJsonAsync<RunView>(Ct))!.Id, r => r.State != RunState.Pending);
@@ -66,7 +67,7 @@ public sealed class RunExpansionTests(DatabaseFixture database) : IClassFixture<
     public async Task Run_WithABadPerfciYml_FailsWithTheLineAndField()
     {
         var (repository, sha) = await CreateGitRepositoryAsync("engine-bad", GoodSuites.Replace("concurrency: [1, 4]", "concurrency: many", StringComparison.Ordinal));
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
 
         using var created = await client.PostAsJsonAsync("/api/runs", new { repository, commit = sha }, Ct);
         var run = await WaitForRunAsync(client, (await created.Content.ReadFromJsonAsync<RunView>(Ct))!.Id, r => r.State != RunState.Pending);
@@ -80,7 +81,7 @@ public sealed class RunExpansionTests(DatabaseFixture database) : IClassFixture<
     [Fact]
     public async Task CreateRun_Returns400_NamingTheField_And404_ForAnUnknownRepository()
     {
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer);
 
         using var bad = await client.PostAsJsonAsync("/api/runs", new { repository = "nope", commit = "xyz" }, Ct);
         using var unknown = await client.PostAsJsonAsync("/api/runs", new { repository = "acme/unknown", commit = "abcdef1" }, Ct);
@@ -93,7 +94,7 @@ public sealed class RunExpansionTests(DatabaseFixture database) : IClassFixture<
     {
         var git = GitRepository.Init(Path.Combine(_temp.Path, name));
         var sha = git.Commit("Add perfci.yml", ("perfci.yml", perfciYml));
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
         using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
         response.EnsureSuccessStatusCode();
         return ($"local/{name}", sha);

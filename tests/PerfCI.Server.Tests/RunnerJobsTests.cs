@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Core.Results;
 using PerfCI.Server.Runners;
@@ -118,7 +119,7 @@ public sealed class RunnerJobsTests(DatabaseFixture database) : IClassFixture<Da
         long queuedRun;
         await using (var db = _server.CreateDbContext())
             queuedRun = await db.Jobs.Where(j => j.Id == queuedJob).Select(j => j.RunId).SingleAsync(Ct);
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer);
 
         using var cancelRunning = await client.PostAsync($"/api/runs/{job.RunId}/cancel", null, Ct);
         using var cancelQueued = await client.PostAsync($"/api/runs/{queuedRun}/cancel", null, Ct);

@@ -185,18 +185,28 @@ public sealed class StartupTests
     {
         using var workdir = new TempDirectory();
         var port = FreePort.Next();
-        var environment = new Dictionary<string, string?> { ["Urls"] = $"http://127.0.0.1:{port}" };
+        const string AdminPassword = "first-admin-secret-4711";
+        var environment = new Dictionary<string, string?>
+        {
+            ["Urls"] = $"http://127.0.0.1:{port}",
+            ["Access__AdminEmail"] = "first@perfci.test",
+            ["Access__AdminPassword"] = AdminPassword,
+        };
 
         await using (var server = ServerProcess.Start([], environment, workdir.Path))
         {
             await server.WaitForOkAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), TimeSpan.FromSeconds(90));
-            using var http = new HttpClient();
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
             var home = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"), TestContext.Current.CancellationToken);
             Assert.Contains("<title>PerfCI</title>", home, StringComparison.Ordinal);
             Assert.Contains("data-testid=\"empty-state\"", home, StringComparison.Ordinal);
-            // The Hangfire dashboard answers local requests (accounts come with the dashboard issue).
-            var hangfire = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire"), TestContext.Current.CancellationToken);
-            Assert.Contains("PerfCI jobs", hangfire, StringComparison.Ordinal);
+            // The Hangfire dashboard is for admins: a browser without a session is sent to the login page.
+            using var hangfire = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/hangfire"), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Redirect, hangfire.StatusCode);
+            Assert.StartsWith("/account/login", hangfire.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+            // The first admin came from the configuration, and its password is in no log line.
+            await server.WaitForOutputAsync("The first admin is first@perfci.test", TimeSpan.FromSeconds(10));
+            Assert.DoesNotContain(AdminPassword, server.Output, StringComparison.Ordinal);
             Assert.True(File.Exists(Path.Combine(workdir.Path, ".perfci", "postgres", "data", "postmaster.pid")));
 
             server.Terminate();

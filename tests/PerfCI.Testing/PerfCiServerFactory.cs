@@ -3,13 +3,16 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Access;
+using PerfCI.Server.Accounts;
 using PerfCI.Server.Repositories;
 
 namespace PerfCI.Testing;
 
 /// <summary>
 /// The PerfCI server in-process on its own database, with intent methods that read as the tests'
-/// story (<see cref="CreateRepositoryAsync"/>).
+/// story (<see cref="CreateRepositoryAsync"/>). Calls that need a role go through
+/// <see cref="CreateClientAsync(string, string?)"/> (an API token of a new user with that role).
 /// </summary>
 public sealed class PerfCiServerFactory(string connectionString, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
@@ -65,9 +68,53 @@ public sealed class PerfCiServerFactory(string connectionString, IReadOnlyDictio
 
     public PerfCI.Data.PerfCiDbContext CreateDbContext() => TestPostgres.CreateContext(connectionString);
 
+    /// <summary>
+    /// A new user with <paramref name="role"/> (<c>PerfCiRoles.Viewer</c>, <c>Maintainer</c> or <c>Admin</c>)
+    /// and an email and password to sign in with (the dashboard's login form).
+    /// </summary>
+    /// <param name="email">
+    /// The user's email, which is also the name the audit trail records; default: a new one. A user
+    /// who already has it gets <paramref name="role"/> and a new password.
+    /// </param>
+    public async Task<(long Id, string Email, string Password)> CreateUserAsync(string role, string? email = null)
+    {
+        email ??= $"{role}-{Guid.NewGuid():N}@perfci.test";
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        await using var scope = Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<UserAccounts>();
+        var result = await accounts.FindByEmailAsync(email, CancellationToken.None) is { } existing
+            ? await accounts.SetPasswordAsync(existing.Id, password, CancellationToken.None) is { Succeeded: true }
+                ? await accounts.SetRoleAsync(existing.Id, role, CancellationToken.None)
+                : throw new InvalidOperationException($"Could not set the password of {email}.")
+            : await accounts.CreateAsync(email, password, role, CancellationToken.None);
+        if (!result.Succeeded)
+            throw new InvalidOperationException("Could not create the user: " + string.Join("; ", result.Errors.SelectMany(e => e.Value)));
+        return (result.User!.Id, email, password);
+    }
+
+    /// <summary>A new user with <paramref name="role"/> and an API token of theirs (<c>perfci_api_...</c>).</summary>
+    public async Task<string> CreateApiTokenAsync(string role, string? email = null)
+    {
+        var (id, _, _) = await CreateUserAsync(role, email);
+        await using var scope = Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(id, "tests", CancellationToken.None)).Token;
+    }
+
+    /// <summary>
+    /// A client that calls the API as a new user with <paramref name="role"/>, through an API token:
+    /// <c>await factory.CreateClientAsync(PerfCiRoles.Maintainer)</c>. A plain <see cref="WebApplicationFactory{T}.CreateClient()"/> is anonymous.
+    /// </summary>
+    public async Task<HttpClient> CreateClientAsync(string role, string? email = null)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await CreateApiTokenAsync(role, email));
+        return client;
+    }
+
+    /// <summary>Registers a repository through the API, as an admin.</summary>
     public async Task<RepositoryDto> CreateRepositoryAsync(string owner, string name)
     {
-        using var client = CreateClient();
+        using var client = await CreateClientAsync(PerfCiRoles.Admin);
         using var response = await client.PostAsJsonAsync("/api/repositories", new { owner, name });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<RepositoryDto>())!;

@@ -73,6 +73,25 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// An admin's API token for a server process's database, the way an operator gets one:
+    /// <c>perfci create-admin</c>, then <c>perfci api-token create</c>, each as a process with
+    /// <paramref name="environment"/> (its database settings). Send it as <c>Authorization: Bearer</c>.
+    /// With the embedded PostgreSQL (no connection string), call it before starting the server: the
+    /// commands use the cluster's directory themselves.
+    /// </summary>
+    public static async Task<string> CreateAdminTokenAsync(
+        IReadOnlyDictionary<string, string?> environment, string workingDirectory, string email = "admin@perfci.test")
+    {
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        await using var admin = await RunToExitAsync(["create-admin", "--email", email, "--password", password], environment, workingDirectory, TimeSpan.FromSeconds(90));
+        if (admin.ExitCode != 0)
+            throw new InvalidOperationException($"perfci create-admin exited with {admin.ExitCode}:\n{admin.Output}");
+        await using var token = await RunToExitAsync(["api-token", "create", "--user", email, "--name", "tests"], environment, workingDirectory, TimeSpan.FromSeconds(90));
+        return token.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("perfci_api_", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"perfci api-token create printed no token (exit {token.ExitCode}):\n{token.Output}");
+    }
+
     public async Task WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -10,6 +10,7 @@ public static class PerfCiUiExtensions
     public static IServiceCollection AddPerfCiUi(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
         services.AddMudServices();
         // Pages read the user from the cascading authentication state to show only what they may do;
         // the action services check the role again on the server.

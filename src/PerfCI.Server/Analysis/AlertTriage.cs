@@ -17,16 +17,16 @@ public sealed class AlertTriage(IDbContextFactory<PerfCiDbContext> contexts, IBa
     public const int MaxNote = 4000;
 
     public async Task<ActionOutcome<AlertState>> TriageAlertAsync(ClaimsPrincipal user, long alertId, AlertState state, string? note, CancellationToken cancellationToken) =>
-        !Actor.MayMaintain(user) ? ActionOutcome<AlertState>.Forbidden(PerfCiRoles.Maintainer)
-        : await TriageAlertUncheckedAsync(alertId, state, note, Actor.NameOf(user), cancellationToken);
+        !ActionRoles.MayMaintain(user) ? ActionOutcome<AlertState>.Forbidden(PerfCiRoles.Maintainer)
+        : await TriageAlertUncheckedAsync(alertId, state, note, ActionRoles.NameOf(user), cancellationToken);
 
     public async Task<ActionOutcome<AlertState>> TriageGroupAsync(ClaimsPrincipal user, long groupId, AlertState state, string? note, CancellationToken cancellationToken) =>
-        !Actor.MayMaintain(user) ? ActionOutcome<AlertState>.Forbidden(PerfCiRoles.Maintainer)
-        : await TriageGroupUncheckedAsync(groupId, state, note, Actor.NameOf(user), cancellationToken);
+        !ActionRoles.MayMaintain(user) ? ActionOutcome<AlertState>.Forbidden(PerfCiRoles.Maintainer)
+        : await TriageGroupUncheckedAsync(groupId, state, note, ActionRoles.NameOf(user), cancellationToken);
 
     public async Task<ActionOutcome<long>> AcceptStepAsync(ClaimsPrincipal user, long changePointId, string? note, CancellationToken cancellationToken) =>
-        !Actor.MayMaintain(user) ? ActionOutcome<long>.Forbidden(PerfCiRoles.Maintainer)
-        : await AcceptStepUncheckedAsync(changePointId, note, Actor.NameOf(user), cancellationToken);
+        !ActionRoles.MayMaintain(user) ? ActionOutcome<long>.Forbidden(PerfCiRoles.Maintainer)
+        : await AcceptStepUncheckedAsync(changePointId, note, ActionRoles.NameOf(user), cancellationToken);
 
     /// <summary>One alert takes a new state; its group's state follows. For callers authorized elsewhere (an endpoint's policy).</summary>
     public async Task<ActionOutcome<AlertState>> TriageAlertUncheckedAsync(long alertId, AlertState state, string? note, string by, CancellationToken cancellationToken)

@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Server.Access;
+using PerfCI.Server.Accounts;
 using PerfCI.Ui.Actions;
 
 namespace PerfCI.Server.Analysis;
@@ -21,7 +23,10 @@ public sealed record ChangePointView(
     long Id, long SeriesId, string Commit, string? PreviousCommit, ChangeKind Kind, double Magnitude, double MagnitudeLower, double MagnitudeUpper,
     double PValue, double LevelBefore, double LevelAfter, double Noise, bool Accepted, string? AcceptedBy, DateTimeOffset? AcceptedAt, DateTimeOffset DetectedAt);
 
-/// <summary>A triage decision: the new state (new, acknowledged, confirmed, invalid, wont_fix (or wont-fix), fixed), a note, and who decided.</summary>
+/// <summary>
+/// A triage decision: the new state (new, acknowledged, confirmed, invalid, wont_fix (or wont-fix), fixed) and a note.
+/// Who decided is the signed-in user; <c>by</c> may be left out (if given, it must name that user).
+/// </summary>
 public sealed record TriageRequest(string? State, string? Note, string? By);
 
 public sealed record AcceptRequest(string? Note, string? By);
@@ -31,13 +36,13 @@ public static class AnalysisApi
     public static IEndpointRouteBuilder MapAnalysisApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Alerts");
-        api.MapGet("/alert-groups", ListGroupsAsync).WithName("ListAlertGroups");
-        api.MapGet("/alert-groups/{id:long}", GetGroupAsync).WithName("GetAlertGroup");
-        api.MapPost("/alert-groups/{id:long}/triage", TriageGroupAsync).WithName("TriageAlertGroup");
-        api.MapPost("/alerts/{id:long}/triage", TriageAlertAsync).WithName("TriageAlert");
-        api.MapGet("/series/{id:long}/change-points", ChangePointsAsync).WithName("ListChangePoints");
-        api.MapPost("/change-points/{id:long}/accept", AcceptAsync).WithName("AcceptChangePoint");
-        api.MapGet("/runs/{id:long}/comparison", CompareAsync).WithName("CompareRun");
+        api.MapGet("/alert-groups", ListGroupsAsync).WithName("ListAlertGroups").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapGet("/alert-groups/{id:long}", GetGroupAsync).WithName("GetAlertGroup").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapPost("/alert-groups/{id:long}/triage", TriageGroupAsync).WithName("TriageAlertGroup").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapPost("/alerts/{id:long}/triage", TriageAlertAsync).WithName("TriageAlert").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapGet("/series/{id:long}/change-points", ChangePointsAsync).WithName("ListChangePoints").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapPost("/change-points/{id:long}/accept", AcceptAsync).WithName("AcceptChangePoint").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapGet("/runs/{id:long}/comparison", CompareAsync).WithName("CompareRun").RequireAuthorization(PerfCiPolicies.Read);
         return app;
     }
 
@@ -129,8 +134,9 @@ public static class AnalysisApi
     {
         if (!await db.ChangePoints.AnyAsync(c => c.Id == id, cancellationToken))
             return TypedResults.NotFound();
-        if (Who(user, request.By) is not { } by)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = ["Required: who accepts the change."] });
+        var (by, error) = Actor.Resolve(user, request.By);
+        if (by is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = [error!] });
         var outcome = await triage.AcceptStepUncheckedAsync(id, request.Note, by, cancellationToken);
         if (outcome.Status == ActionStatus.NotFound)
             return TypedResults.NotFound();
@@ -158,17 +164,14 @@ public static class AnalysisApi
         var state = ParseState(request.State);
         if (state is null)
             errors["state"] = [$"Required: one of {StateNames}."];
-        var by = Who(user, request.By);
-        if (by is null)
-            errors["by"] = ["Required: who triages."];
+        var (by, error) = Actor.Resolve(user, request.By);
+        if (error is not null)
+            errors["by"] = [error];
         if (request.Note is { Length: > 4000 })
             errors["note"] = ["At most 4000 characters."];
         return (state ?? AlertState.New, by, errors);
     }
 
-    /// <summary>The signed-in person when there is one; else the name the request gives.</summary>
-    private static string? Who(ClaimsPrincipal user, string? by) =>
-        user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : string.IsNullOrWhiteSpace(by) ? null : by.Trim();
 
     /// <summary>new -> acknowledged -> (confirmed | invalid | wont-fix | fixed); confirmed may still end fixed, invalid or won't-fix; a closed alert may be reopened (acknowledged).</summary>
     public static bool CanMove(AlertState from, AlertState to) => (from, to) switch

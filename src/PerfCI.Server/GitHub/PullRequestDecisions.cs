@@ -23,12 +23,12 @@ public sealed class PullRequestDecisions(
     public const int MaxNote = 2000;
 
     public async Task<ActionOutcome<bool>> ApproveAsync(ClaimsPrincipal user, string owner, string name, int number, CancellationToken cancellationToken) =>
-        !Actor.MayMaintain(user) ? ActionOutcome<bool>.Forbidden(PerfCiRoles.Maintainer)
-        : await ApproveUncheckedAsync(owner, name, number, Actor.NameOf(user), cancellationToken);
+        !ActionRoles.MayMaintain(user) ? ActionOutcome<bool>.Forbidden(PerfCiRoles.Maintainer)
+        : await ApproveUncheckedAsync(owner, name, number, ActionRoles.NameOf(user), cancellationToken);
 
     public async Task<ActionOutcome<bool>> AcknowledgeRegressionAsync(ClaimsPrincipal user, string owner, string name, int number, string? note, CancellationToken cancellationToken) =>
-        !Actor.MayMaintain(user) ? ActionOutcome<bool>.Forbidden(PerfCiRoles.Maintainer)
-        : await AcceptUncheckedAsync(owner, name, number, note, Actor.NameOf(user), cancellationToken);
+        !ActionRoles.MayMaintain(user) ? ActionOutcome<bool>.Forbidden(PerfCiRoles.Maintainer)
+        : await AcceptUncheckedAsync(owner, name, number, note, ActionRoles.NameOf(user), cancellationToken);
 
     /// <summary>
     /// Lets a fork's pull request run, as the approval label does; its head is benchmarked at once.

@@ -106,7 +106,7 @@ public sealed class PullRequestReport
     public string Headline => Overall switch
     {
         ReportVerdict.Regression => $"❌ Regression: {Count(Regressions.Count, "metric")} worse — {Lead(Regressions[0])}{More(Regressions.Count)}",
-        ReportVerdict.AcceptedRegression => $"✅ Regression accepted by @{Acceptance!.By}: {Count(Regressions.Count, "metric")} worse — {Lead(Regressions[0])}{More(Regressions.Count)}",
+        ReportVerdict.AcceptedRegression => $"✅ Regression accepted by {Mention(Acceptance!.By)}: {Count(Regressions.Count, "metric")} worse — {Lead(Regressions[0])}{More(Regressions.Count)}",
         ReportVerdict.Inconclusive => $"❔ Inconclusive: {Count(Unsure.Count, "metric")} may be worse — {Lead(Unsure[0])}{More(Unsure.Count)}",
         ReportVerdict.NoBaseline => $"❔ No baseline: {Short(BaseSha) ?? BaseRef} has no results to compare with",
         ReportVerdict.Improvement => $"🚀 Improvement: {Count(Improvements.Count, "metric")} better — {Lead(Improvements[0])}{More(Improvements.Count)}",
@@ -114,6 +114,9 @@ public sealed class PullRequestReport
             ? $"✅ No significant change (the smallest detectable change was {Percent(d.Median)})"
             : "✅ No significant change",
     };
+
+    /// <summary>A GitHub login (a label's sender) is mentioned; a dashboard account is named by its email, which GitHub cannot mention.</summary>
+    private static string Mention(string by) => by.Contains('@', StringComparison.Ordinal) ? by : "@" + by;
 
     /// <summary>The comment's body (the check run's summary is the same, without the marker).</summary>
     public string Markdown(bool withMarker = true)
@@ -123,7 +126,7 @@ public sealed class PullRequestReport
             text.AppendLine(Marker);
         text.AppendLine(CultureInfo.InvariantCulture, $"### PerfCI: {Headline}").AppendLine();
         if (Acceptance is { } accepted && Overall == ReportVerdict.AcceptedRegression)
-            text.AppendLine(CultureInfo.InvariantCulture, $"> Accepted by @{accepted.By} on {accepted.At:yyyy-MM-dd}{(string.IsNullOrWhiteSpace(accepted.Note) ? "." : $": {accepted.Note.Trim()}")}").AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"> Accepted by {Mention(accepted.By)} on {accepted.At:yyyy-MM-dd}{(string.IsNullOrWhiteSpace(accepted.Note) ? "." : $": {accepted.Note.Trim()}")}").AppendLine();
 
         var changed = Regressions.Concat(Unsure).Concat(Improvements).ToList();
         if (changed.Count > 0)

@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
 using PerfCI.Server.Access;
+using PerfCI.Server.Accounts;
 using PerfCI.Ui.Actions;
 
 namespace PerfCI.Server.GitHub;
@@ -14,7 +16,7 @@ public sealed record PullRequestView(
     string BaseRef, string? MergeBaseSha, bool RequiresApproval, string? ApprovedBy, DateTimeOffset? ApprovedAt,
     string? AcceptedBy, string? AcceptedNote, DateTimeOffset? AcceptedAt, bool AcceptedForHead, long? StickyCommentId, long? CheckRunId, IReadOnlyList<long> Runs);
 
-/// <summary>A maintainer's decision on a pull request: who decides, and a note.</summary>
+/// <summary>A maintainer's decision on a pull request, with a note. Who decided is the signed-in user; <c>by</c>, if given, must name that user.</summary>
 public sealed record PullRequestDecision(string? By, string? Note);
 
 /// <summary>
@@ -27,9 +29,9 @@ public static class PullRequestsApi
     public static IEndpointRouteBuilder MapPullRequestsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/pull-requests/{owner}/{name}/{number:int}").WithTags("Pull requests");
-        api.MapGet("/", GetAsync).WithName("GetPullRequest");
-        api.MapPost("/approve", ApproveAsync).WithName("ApprovePullRequest");
-        api.MapPost("/accept", AcceptAsync).WithName("AcceptPullRequestRegression");
+        api.MapGet("/", GetAsync).WithName("GetPullRequest").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapPost("/approve", ApproveAsync).WithName("ApprovePullRequest").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapPost("/accept", AcceptAsync).WithName("AcceptPullRequestRegression").RequireAuthorization(PerfCiPolicies.Maintain);
         return app;
     }
 
@@ -46,8 +48,9 @@ public static class PullRequestsApi
     {
         if (!await db.PullRequests.AnyAsync(p => p.Repository.Owner == owner && p.Repository.Name == name && p.Number == number, cancellationToken))
             return TypedResults.NotFound();
-        if (Who(user, request.By) is not { } by)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = ["Required: who approves."] });
+        var (by, error) = Actor.Resolve(user, request.By);
+        if (by is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = [error!] });
         return await AnswerAsync(await decisions.ApproveUncheckedAsync(owner, name, number, by, cancellationToken), db, owner, name, number, cancellationToken);
     }
 
@@ -59,9 +62,9 @@ public static class PullRequestsApi
         if (!await db.PullRequests.AnyAsync(p => p.Repository.Owner == owner && p.Repository.Name == name && p.Number == number, cancellationToken))
             return TypedResults.NotFound();
         var errors = new Dictionary<string, string[]>();
-        var by = Who(user, request.By);
-        if (by is null)
-            errors["by"] = ["Required: who accepts the regression."];
+        var (by, error) = Actor.Resolve(user, request.By);
+        if (error is not null)
+            errors["by"] = [error];
         if (request.Note is { Length: > PullRequestDecisions.MaxNote })
             errors["note"] = [$"At most {PullRequestDecisions.MaxNote} characters."];
         if (errors.Count > 0)
@@ -88,8 +91,4 @@ public static class PullRequestsApi
             p.MergeBaseSha, p.RequiresApproval, p.ApprovedBy, p.ApprovedAt, p.AcceptedBy, p.AcceptedNote, p.AcceptedAt, p.AcceptedHeadSha == p.HeadSha,
             p.StickyCommentId, p.CheckRunId, runs);
     }
-
-    /// <summary>The signed-in person when there is one; else the name the request gives.</summary>
-    private static string? Who(ClaimsPrincipal user, string? by) =>
-        user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : string.IsNullOrWhiteSpace(by) ? null : by.Trim();
 }

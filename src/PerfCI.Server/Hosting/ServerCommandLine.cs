@@ -6,6 +6,7 @@ using Npgsql;
 using PerfCI.Data.Postgres;
 using PerfCI.Core.Importers;
 using PerfCI.Core.Results;
+using PerfCI.Server.Accounts;
 using PerfCI.Server.Analysis;
 using PerfCI.Server.Database;
 using PerfCI.Server.Jobs;
@@ -16,7 +17,8 @@ namespace PerfCI.Server.Hosting;
 
 /// <summary>
 /// The <c>perfci</c> command: serving is the default; <c>migrate</c> applies the schema alone;
-/// <c>analyze</c> finds the change points of a series file without a database.
+/// <c>analyze</c> finds the change points of a series file without a database; <c>create-admin</c> and
+/// <c>api-token</c> manage accounts.
 /// Tokens it does not know (<c>--urls</c>, <c>--Key=value</c>) pass through to the host's configuration.
 /// A broken environment ends in one line on stderr and <see cref="ExitCodes.ConfigurationError"/>.
 /// </summary>
@@ -43,6 +45,8 @@ public static class ServerCommandLine
         root.Subcommands.Add(UploadCommand());
         root.Subcommands.Add(RunnerTokenCommand());
         root.Subcommands.Add(AnalyzeCommand.Create());
+        root.Subcommands.Add(AccountCommands.CreateAdmin(() => Console.In));
+        root.Subcommands.Add(AccountCommands.ApiToken());
         return root;
     }
 
@@ -159,14 +163,14 @@ public static class ServerCommandLine
     }
 
     /// <summary>A host for a one-shot command: the server's settings (appsettings.json beside the binary) and its database.</summary>
-    private static HostApplicationBuilder CommandHost(string[] args)
+    internal static HostApplicationBuilder CommandHost(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddPerfCiDatabase();
         return builder;
     }
 
-    private static async Task<int> GuardAsync(Func<Task<int>> action)
+    internal static async Task<int> GuardAsync(Func<Task<int>> action)
     {
         try
         {

@@ -3,6 +3,8 @@ using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Npgsql;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PerfCI.Core.Access;
+using PerfCI.Server.Accounts;
 using PerfCI.Server.Analysis;
 using PerfCI.Server.Runners;
 
@@ -69,12 +71,12 @@ public static class JobsExtensions
 
     public static WebApplication MapPerfCiJobs(this WebApplication app)
     {
-        // Until accounts exist (the dashboard issue) the Hangfire dashboard is open to local requests only.
+        // Admins only: a browser without a session is sent to the login page, a signed-in non-admin is refused.
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
-            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            Authorization = [new HangfireDashboardAccess()],
             DashboardTitle = "PerfCI jobs",
-        });
+        }).RequireAuthorization(PerfCiPolicies.Administer);
 
         // Recurring jobs are registered once at start under stable ids; re-registering updates them.
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
@@ -14,11 +15,11 @@ public static class RepositoriesApi
     public static IEndpointRouteBuilder MapRepositoriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/repositories").WithTags("Repositories");
-        api.MapGet("/", ListAsync).WithName("ListRepositories");
-        api.MapGet("/{owner}/{name}", GetAsync).WithName("GetRepository");
-        api.MapPost("/", CreateAsync).WithName("CreateRepository");
-        api.MapPut("/{owner}/{name}", UpdateSettingsAsync).WithName("UpdateRepositorySettings");
-        api.MapPatch("/{owner}/{name}", UpdateSettingsAsync).WithName("PatchRepositorySettings");
+        api.MapGet("/", ListAsync).WithName("ListRepositories").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapGet("/{owner}/{name}", GetAsync).WithName("GetRepository").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapPost("/", CreateAsync).WithName("CreateRepository").RequireAuthorization(PerfCiPolicies.Administer);
+        api.MapPut("/{owner}/{name}", UpdateSettingsAsync).WithName("UpdateRepositorySettings").RequireAuthorization(PerfCiPolicies.Administer);
+        api.MapPatch("/{owner}/{name}", UpdateSettingsAsync).WithName("PatchRepositorySettings").RequireAuthorization(PerfCiPolicies.Administer);
         return app;
     }
 

@@ -17,7 +17,7 @@ public sealed class RepositoryAdministration(IDbContextFactory<PerfCiDbContext> 
 {
     public async Task<ActionOutcome<RepositoryItem>> AddAsync(ClaimsPrincipal user, NewRepository repository, CancellationToken cancellationToken)
     {
-        if (!Actor.MayAdminister(user))
+        if (!ActionRoles.MayAdminister(user))
             return ActionOutcome<RepositoryItem>.Forbidden(PerfCiRoles.Admin);
         return await CreateUncheckedAsync(new CreateRepositoryRequest(repository.Owner, repository.Name, repository.CloneUrl, repository.DefaultBranch, null), cancellationToken);
     }
@@ -53,7 +53,7 @@ public sealed class RepositoryAdministration(IDbContextFactory<PerfCiDbContext> 
     public async Task<ActionOutcome<RepositoryItem>> UpdateSettingsAsync(
         ClaimsPrincipal user, string owner, string name, RepositorySettings settings, CancellationToken cancellationToken)
     {
-        if (!Actor.MayAdminister(user))
+        if (!ActionRoles.MayAdminister(user))
             return ActionOutcome<RepositoryItem>.Forbidden(PerfCiRoles.Admin);
         var errors = Validate(settings);
         if (errors.Count > 0)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Access;
 using PerfCI.Data;
 
 namespace PerfCI.Server.Runners;
@@ -16,7 +17,7 @@ public static class JobLogsApi
     {
         app.MapPost("/api/runners/jobs/{jobId:long}/logs", AppendAsync).WithTags("Runners").WithName("AppendJobLog")
             .RequireAuthorization(RunnersApi.RunnerPolicy);
-        app.MapGet("/api/jobs/{jobId:long}/logs", ReadAsync).WithTags("Jobs").WithName("ReadJobLog");
+        app.MapGet("/api/jobs/{jobId:long}/logs", ReadAsync).WithTags("Jobs").WithName("ReadJobLog").RequireAuthorization(PerfCiPolicies.Read);
         return app;
     }
 

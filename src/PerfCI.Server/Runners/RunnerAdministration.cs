@@ -20,7 +20,7 @@ public sealed class RunnerAdministration(IDbContextFactory<PerfCiDbContext> cont
     public async Task<ActionOutcome<RegistrationTokenCreated>> CreateRegistrationTokenAsync(
         ClaimsPrincipal user, string serverUrl, string? runnerName, IReadOnlyList<string> labels, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        if (!Actor.MayAdminister(user))
+        if (!ActionRoles.MayAdminister(user))
             return ActionOutcome<RegistrationTokenCreated>.Forbidden(PerfCiRoles.Admin);
         var errors = new Dictionary<string, string[]>();
         if (!Uri.TryCreate(serverUrl, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
@@ -38,10 +38,10 @@ public sealed class RunnerAdministration(IDbContextFactory<PerfCiDbContext> cont
             return ActionOutcome<RegistrationTokenCreated>.Invalid(errors);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var token = await new RunnerRegistration(db, time).CreateTokenAsync(labels, lifetime, Actor.NameOf(user), cancellationToken);
+        var token = await new RunnerRegistration(db, time).CreateTokenAsync(labels, lifetime, ActionRoles.NameOf(user), cancellationToken);
         var command = $"perfci-runner register --server {server!.ToString().TrimEnd('/')} --token {token}"
             + (string.IsNullOrEmpty(runnerName) ? "" : $" --name {runnerName}");
-        logger.LogInformation("{User} created a runner registration token (labels {Labels}) valid for {Lifetime}", Actor.NameOf(user), labels, lifetime);
+        logger.LogInformation("{User} created a runner registration token (labels {Labels}) valid for {Lifetime}", ActionRoles.NameOf(user), labels, lifetime);
         return ActionOutcome<RegistrationTokenCreated>.Done(new RegistrationTokenCreated(token, time.GetUtcNow() + lifetime, command));
     }
 
@@ -52,7 +52,7 @@ public sealed class RunnerAdministration(IDbContextFactory<PerfCiDbContext> cont
     /// </summary>
     public async Task<ActionOutcome<RunnerState>> RevokeAsync(ClaimsPrincipal user, long runnerId, CancellationToken cancellationToken)
     {
-        if (!Actor.MayAdminister(user))
+        if (!ActionRoles.MayAdminister(user))
             return ActionOutcome<RunnerState>.Forbidden(PerfCiRoles.Admin);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var revoked = await db.Runners.Where(r => r.Id == runnerId)
@@ -62,7 +62,7 @@ public sealed class RunnerAdministration(IDbContextFactory<PerfCiDbContext> cont
         var now = time.GetUtcNow();
         await db.Jobs.Where(j => j.RunnerId == runnerId && j.State == JobState.Running)
             .ExecuteUpdateAsync(set => set.SetProperty(j => j.LeaseExpiresAt, now.AddSeconds(-1)), cancellationToken);
-        logger.LogWarning("{User} revoked runner {RunnerId}", Actor.NameOf(user), runnerId);
+        logger.LogWarning("{User} revoked runner {RunnerId}", ActionRoles.NameOf(user), runnerId);
         return ActionOutcome<RunnerState>.Done(RunnerState.Revoked);
     }
 

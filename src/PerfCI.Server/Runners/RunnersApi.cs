@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Core.Hardware;
 using PerfCI.Data;
@@ -15,12 +16,13 @@ public static class RunnersApi
     public static IEndpointRouteBuilder MapRunnersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runners").WithTags("Runners");
-        api.MapGet("/", ListRunnersAsync).WithName("ListRunners");
+        api.MapGet("/", ListRunnersAsync).WithName("ListRunners").RequireAuthorization(PerfCiPolicies.Read);
+        // The one-time registration token is the credential here.
         api.MapPost("/register", RegisterAsync).WithName("RegisterRunner");
         api.MapGet("/me", MeAsync).WithName("CurrentRunner").RequireAuthorization(RunnerPolicy);
         api.MapPost("/claim", ClaimAsync).WithName("ClaimJob").RequireAuthorization(RunnerPolicy);
-        api.MapPost("/{id:long}/revoke", RevokeAsync).WithName("RevokeRunner");
-        app.MapPost("/api/runner-tokens", CreateTokenAsync).WithTags("Runners").WithName("CreateRunnerToken");
+        api.MapPost("/{id:long}/revoke", RevokeAsync).WithName("RevokeRunner").RequireAuthorization(PerfCiPolicies.Administer);
+        app.MapPost("/api/runner-tokens", CreateTokenAsync).WithTags("Runners").WithName("CreateRunnerToken").RequireAuthorization(PerfCiPolicies.Administer);
         return app;
     }
 

@@ -19,7 +19,7 @@ public sealed class RunActions(IDbContextFactory<PerfCiDbContext> contexts, IBac
 {
     public async Task<ActionOutcome<long>> CancelAsync(ClaimsPrincipal user, long runId, CancellationToken cancellationToken)
     {
-        if (!Actor.MayMaintain(user))
+        if (!ActionRoles.MayMaintain(user))
             return ActionOutcome<long>.Forbidden(PerfCiRoles.Maintainer);
         return await CancelUncheckedAsync(runId, cancellationToken) ? ActionOutcome<long>.Done(runId) : ActionOutcome<long>.NotFound($"There is no run {runId}.");
     }
@@ -53,7 +53,7 @@ public sealed class RunActions(IDbContextFactory<PerfCiDbContext> contexts, IBac
     /// </summary>
     public async Task<ActionOutcome<long>> RerunAsync(ClaimsPrincipal user, long runId, CancellationToken cancellationToken)
     {
-        if (!Actor.MayMaintain(user))
+        if (!ActionRoles.MayMaintain(user))
             return ActionOutcome<long>.Forbidden(PerfCiRoles.Maintainer);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var old = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
@@ -65,7 +65,7 @@ public sealed class RunActions(IDbContextFactory<PerfCiDbContext> contexts, IBac
         {
             RepositoryId = old.RepositoryId, CommitId = old.CommitId, PullRequestId = old.PullRequestId,
             Trigger = old.PullRequestId is null ? RunTrigger.Manual : RunTrigger.PullRequest, State = RunState.Pending,
-            HardwareClass = old.HardwareClass, SuiteFilter = old.SuiteFilter, RequestedBy = Actor.NameOf(user), CreatedAt = time.GetUtcNow(),
+            HardwareClass = old.HardwareClass, SuiteFilter = old.SuiteFilter, RequestedBy = ActionRoles.NameOf(user), CreatedAt = time.GetUtcNow(),
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
@@ -32,10 +33,10 @@ public static class RunsApi
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs").WithTags("Runs");
-        api.MapPost("/", CreateAsync).WithName("CreateRun");
-        api.MapGet("/{id:long}", GetAsync).WithName("GetRun");
-        api.MapPost("/{id:long}/cancel", CancelAsync).WithName("CancelRun");
-        api.MapPost("/{id:long}/rerun", RerunAsync).WithName("RerunRun");
+        api.MapPost("/", CreateAsync).WithName("CreateRun").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapGet("/{id:long}", GetAsync).WithName("GetRun").RequireAuthorization(PerfCiPolicies.Read);
+        api.MapPost("/{id:long}/cancel", CancelAsync).WithName("CancelRun").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapPost("/{id:long}/rerun", RerunAsync).WithName("RerunRun").RequireAuthorization(PerfCiPolicies.Maintain);
         return app;
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Access;
 using PerfCI.Core.Analysis;
 using PerfCI.Core.Domain;
 using PerfCI.Core.Results;
@@ -18,6 +19,9 @@ namespace PerfCI.Server.Tests.Analysis;
 /// </summary>
 public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IAsyncLifetime
 {
+    /// <summary>The maintainer who triages; the audit trail records this name.</summary>
+    private const string Ana = "ana@perfci.test";
+
     private readonly TempDirectory _temp = new();
     private PerfCiServerFactory _server = null!;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -90,26 +94,26 @@ public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixtur
         for (var i = 0; i < shas.Count; i++)
             await UploadAsync(repository, shas[i], i, ttft: i < 18 ? 100 : 112, throughput: 50);
         await _server.WaitForBackgroundJobsAsync();
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer, Ana);
         var group = Assert.Single((await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}", Ct))!);
         var alert = group.Alerts[0];
 
-        using var acknowledged = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "acknowledged", by = "ana" }, Ct);
-        using var groupConfirmed = await client.PostAsJsonAsync($"/api/alert-groups/{group.Id}/triage", new { state = "confirmed", by = "ana", note = "the new scheduler" }, Ct);
-        using var backToNew = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "new", by = "ana" }, Ct);
-        using var nobody = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "fixed" }, Ct);
-        using var unknown = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "sort-of", by = "ana" }, Ct);
+        using var acknowledged = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "acknowledged" }, Ct);
+        using var groupConfirmed = await client.PostAsJsonAsync($"/api/alert-groups/{group.Id}/triage", new { state = "confirmed", by = Ana, note = "the new scheduler" }, Ct);
+        using var backToNew = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "new" }, Ct);
+        using var underAnotherName = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "fixed", by = "bob" }, Ct);
+        using var unknown = await client.PostAsJsonAsync($"/api/alerts/{alert.Id}/triage", new { state = "sort-of" }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
         Assert.Equal(AlertState.Acknowledged, (await acknowledged.Content.ReadFromJsonAsync<AlertView>(Ct))!.State);
         var confirmed = (await groupConfirmed.Content.ReadFromJsonAsync<AlertGroupView>(Ct))!;
         Assert.Equal(AlertState.Confirmed, confirmed.State);
-        Assert.All(confirmed.Alerts, a => Assert.Equal((AlertState.Confirmed, "ana", "the new scheduler"), (a.State, a.TriagedBy, a.Note)));
+        Assert.All(confirmed.Alerts, a => Assert.Equal((AlertState.Confirmed, Ana, "the new scheduler"), (a.State, a.TriagedBy, a.Note)));
         Assert.All(confirmed.Alerts, a => Assert.NotNull(a.TriagedAt));
         Assert.Equal(HttpStatusCode.BadRequest, backToNew.StatusCode);
         Assert.Contains("An alert that is confirmed cannot become new", await backToNew.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.BadRequest, nobody.StatusCode);
-        Assert.Contains("\"by\"", await nobody.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, underAnotherName.StatusCode);
+        Assert.Contains("\"by\"", await underAnotherName.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("wont_fix", await unknown.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
@@ -121,15 +125,15 @@ public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixtur
         for (var i = 0; i < shas.Count; i++)
             await UploadAsync(repository, shas[i], i, ttft: i < 12 ? 100 : 120, throughput: 50);
         await _server.WaitForBackgroundJobsAsync();
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Maintainer, Ana);
         var alert = Assert.Single((await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}", Ct))!).Alerts.First(a => a.Metric == "ttft_p50");
 
-        using var accepted = await client.PostAsJsonAsync($"/api/change-points/{alert.ChangePointId}/accept", new { by = "ana", note = "bigger model, expected" }, Ct);
+        using var accepted = await client.PostAsJsonAsync($"/api/change-points/{alert.ChangePointId}/accept", new { note = "bigger model, expected" }, Ct);
         await _server.WaitForBackgroundJobsAsync();
 
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         var changePoint = Assert.Single((await client.GetFromJsonAsync<ChangePointView[]>($"/api/series/{alert.SeriesId}/change-points", Ct))!);
-        Assert.Equal((true, "ana", shas[12]), (changePoint.Accepted, changePoint.AcceptedBy, changePoint.Commit));
+        Assert.Equal((true, Ana, shas[12]), (changePoint.Accepted, changePoint.AcceptedBy, changePoint.Commit));
         var after = (await client.GetFromJsonAsync<AlertGroupView[]>($"/api/alert-groups?repository={repository}&state=all", Ct))!;
         var closed = after.SelectMany(g => g.Alerts).Single(a => a.Id == alert.Id);
         Assert.Equal((AlertState.WontFix, "bigger model, expected"), (closed.State, closed.Note));
@@ -201,7 +205,7 @@ public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixtur
     {
         var git = GitRepository.Init(Path.Combine(_temp.Path, name));
         var shas = git.CommitMany(commits);
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
         using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
         response.EnsureSuccessStatusCode();
         return ($"local/{name}", shas, git);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PerfCI.Core.Access;
@@ -27,7 +26,7 @@ namespace PerfCI.Server.Tests.Dashboard;
 public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IAsyncLifetime
 {
     private PerfCiServerFactory _base = null!;
-    private WebApplicationFactory<Program> _server = null!;
+    private PerfCiServerFactory _server = null!;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly string[] BadLabels = ["ok", "not ok"];
@@ -50,17 +49,17 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
     public ValueTask InitializeAsync()
     {
         _base = new PerfCiServerFactory(database.ConnectionString, new Dictionary<string, string> { ["Runners:ClaimWait"] = "00:00:01" });
-        _server = _base.WithTestUsers();
+        _server = _base;
         return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _server.DisposeAsync();
         await _base.DisposeAsync();
     }
 
-    private HttpClient Client(string name, params string[] roles) => _server.CreateClient().As(name, roles);
+    /// <summary>An API client of the user <paramref name="name"/>@perfci.test with <paramref name="role"/> (the accounts' API token).</summary>
+    private Task<HttpClient> ClientAsync(string name, string role) => _base.CreateClientAsync(role, $"{name}@perfci.test");
 
     private async Task<T> ServiceAsync<T>(Func<T, Task> use) where T : notnull
     {
@@ -72,7 +71,7 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
 
     private async Task<RegistrationTokenCreated> CreateTokenAsync(string name, params string[] labels)
     {
-        using var admin = Client("ada", PerfCiRoles.Admin);
+        using var admin = await ClientAsync("ada", PerfCiRoles.Admin);
         using var response = await admin.PostAsJsonAsync("/api/runner-tokens", new { name, labels, expiresHours = 2, serverUrl = "https://perfci.example/" }, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<RegistrationTokenCreated>(Ct))!;
@@ -93,7 +92,7 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
 
     private async Task<long> RunOfRepositoryWithSuitesAsync(string owner, string name)
     {
-        using var admin = Client("ada", PerfCiRoles.Admin);
+        using var admin = await ClientAsync("ada", PerfCiRoles.Admin);
         using var created = await admin.PostAsJsonAsync("/api/repositories", new { owner, name, settings = new { suitesYaml = Suites } }, Ct);
         created.EnsureSuccessStatusCode();
         var jobId = await _base.QueueJobAsync($"{owner}/{name}", "nobody-has-this");
@@ -109,7 +108,7 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
         Assert.Equal($"perfci-runner register --server https://perfci.example --token {created.Token} --name gpu-1", created.RegisterCommand);
         await using var db = _base.CreateDbContext();
         var stored = await db.RegistrationTokens.AsNoTracking().SingleAsync(t => t.TokenHash == RunnerSecrets.Hash(created.Token), Ct);
-        Assert.Equal("ada", stored.CreatedBy);
+        Assert.Equal("ada@perfci.test", stored.CreatedBy);
         Assert.Equal(["h100"], stored.Labels);
         Assert.DoesNotContain(created.Token, JsonSerializer.Serialize(stored), StringComparison.Ordinal);
         var (id, runner) = await RegisterAsync("gpu-2", "a100");
@@ -121,8 +120,8 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
     [Fact]
     public async Task RunnerToken_IsAdminOnly_AndNamesTheBadField()
     {
-        using var maintainer = Client("mia", PerfCiRoles.Maintainer);
-        using var admin = Client("ada", PerfCiRoles.Admin);
+        using var maintainer = await ClientAsync("mia", PerfCiRoles.Maintainer);
+        using var admin = await ClientAsync("ada", PerfCiRoles.Admin);
 
         using var refused = await maintainer.PostAsJsonAsync("/api/runner-tokens", new { name = "x" }, Ct);
         using var badLabel = await admin.PostAsJsonAsync("/api/runner-tokens", new { labels = BadLabels }, Ct);
@@ -135,7 +134,7 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
         Assert.Contains("expiresHours", await badHours.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Contains("serverUrl", await badServer.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         await using var db = _base.CreateDbContext();
-        Assert.False(await db.RegistrationTokens.AnyAsync(t => t.CreatedBy == "mia", Ct));
+        Assert.False(await db.RegistrationTokens.AnyAsync(t => t.CreatedBy == "mia@perfci.test", Ct));
     }
 
     [Fact]
@@ -145,8 +144,8 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
         var (runnerId, runner) = await RegisterAsync("doomed", "revoke-me");
         using var claim = await runner.PostAsync("/api/runners/claim", null, Ct);
         var claimed = await claim.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ClaimedJob>(Ct);
-        using var viewer = Client("vic", PerfCiRoles.Viewer);
-        using var admin = Client("ada", PerfCiRoles.Admin);
+        using var viewer = await ClientAsync("vic", PerfCiRoles.Viewer);
+        using var admin = await ClientAsync("ada", PerfCiRoles.Admin);
 
         using var refused = await viewer.PostAsync($"/api/runners/{runnerId}/revoke", null, Ct);
         using var stillIn = await runner.GetAsync("/api/runners/me", Ct);
@@ -169,8 +168,8 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
     public async Task Rerun_StartsANewRunOfTheSameCommit_ForAMaintainerOnly()
     {
         var runId = await RunOfRepositoryWithSuitesAsync("acme", "rerun");
-        using var viewer = Client("vic", PerfCiRoles.Viewer);
-        using var maintainer = Client("mia", PerfCiRoles.Maintainer);
+        using var viewer = await ClientAsync("vic", PerfCiRoles.Viewer);
+        using var maintainer = await ClientAsync("mia", PerfCiRoles.Maintainer);
 
         using var refused = await viewer.PostAsync($"/api/runs/{runId}/rerun", null, Ct);
         using var rerun = await maintainer.PostAsync($"/api/runs/{runId}/rerun", null, Ct);
@@ -183,7 +182,7 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
         var old = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, Ct);
         var fresh = await db.Runs.AsNoTracking().Include(r => r.Jobs).SingleAsync(r => r.Id == view!.Id, Ct);
         Assert.NotEqual(runId, fresh.Id);
-        Assert.Equal((old.CommitId, RunTrigger.Manual, "mia"), (fresh.CommitId, fresh.Trigger, fresh.RequestedBy));
+        Assert.Equal((old.CommitId, RunTrigger.Manual, "mia@perfci.test"), (fresh.CommitId, fresh.Trigger, fresh.RequestedBy));
         Assert.Equal(RunState.Queued, fresh.State);
         Assert.Single(fresh.Jobs);
         Assert.Equal(2, await db.Runs.CountAsync(r => r.CommitId == old.CommitId, Ct));
@@ -193,8 +192,8 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
     public async Task RepositorySettings_NameEachBadField_AndSaveGoodOnes_ForAnAdminOnly()
     {
         await _base.CreateRepositoryAsync("acme", "settings");
-        using var admin = Client("ada", PerfCiRoles.Admin);
-        using var maintainer = Client("mia", PerfCiRoles.Maintainer);
+        using var admin = await ClientAsync("ada", PerfCiRoles.Admin);
+        using var maintainer = await ClientAsync("mia", PerfCiRoles.Maintainer);
 
         using var bad = await admin.PatchAsJsonAsync("/api/repositories/acme/settings", new
         {
@@ -266,7 +265,7 @@ public sealed class DashboardActionsTests(DatabaseFixture database) : IClassFixt
         Assert.Equal(1, await db.Runs.CountAsync(r => r.Repository.Name == "refuse", Ct));
         Assert.False(await db.Repositories.AnyAsync(r => r.Name == "sneaky", Ct));
         Assert.Equal(0.03, (await db.Repositories.AsNoTracking().SingleAsync(r => r.Name == "refuse", Ct)).Settings.DefaultThreshold);
-        Assert.False(await db.RegistrationTokens.AnyAsync(t => t.CreatedBy == "mia", Ct));
+        Assert.False(await db.RegistrationTokens.AnyAsync(t => t.CreatedBy == "mia@perfci.test", Ct));
     }
 
     [Fact]

@@ -53,16 +53,17 @@ public sealed class ForkApprovalTests
         await world.PullRequestAsync("opened", repository, Number, head, main, authorAssociation: "CONTRIBUTOR");
         var ranBeforeApproval = await world.RunQueuedJobsAsync(_ => 1.0);
 
-        using var nobody = await world.Http.PostAsJsonAsync($"/api/pull-requests/{repository}/{Number}/approve", new { }, Ct);
-        using var approved = await world.Http.PostAsJsonAsync($"/api/pull-requests/{repository}/{Number}/approve", new { by = "ana" }, Ct);
+        using var underAnotherName = await world.Http.PostAsJsonAsync($"/api/pull-requests/{repository}/{Number}/approve", new { by = "bob" }, Ct);
+        using var approved = await world.Http.PostAsJsonAsync($"/api/pull-requests/{repository}/{Number}/approve", new { }, Ct);
         await world.Server.WaitForBackgroundJobsAsync();
         var ranAfterApproval = await world.RunQueuedJobsAsync(_ => 1.0);
 
         Assert.Equal((0, 1), (ranBeforeApproval, ranAfterApproval));
-        Assert.Equal(HttpStatusCode.BadRequest, nobody.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, underAnotherName.StatusCode);
+        Assert.Contains("\"by\"", await underAnotherName.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         var view = (await approved.Content.ReadFromJsonAsync<PullRequestView>(Ct))!;
-        Assert.Equal(("ana", 1), (view.ApprovedBy, view.Runs.Count));
+        Assert.Equal((GitHubHarness.Ana, 1), (view.ApprovedBy, view.Runs.Count));
         Assert.Equal(("completed", "success"), (world.GitHub.CheckRuns(repository).Single().Status, world.GitHub.CheckRuns(repository).Single().Conclusion));
     }
 

@@ -1,3 +1,4 @@
+using PerfCI.Core.Access;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
@@ -32,6 +33,9 @@ internal sealed class GitHubHarness : IAsyncDisposable
                 workload: { input-tokens: 32, output-tokens: 8 }
                 concurrency: 1
         """;
+
+    /// <summary>The admin <see cref="Http"/> acts as; the audit trail records this name.</summary>
+    public const string Ana = "ana@perfci.test";
 
     private readonly TempDirectory _temp;
     private HttpClient? _runner;
@@ -76,7 +80,10 @@ internal sealed class GitHubHarness : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             all[key] = value;
         var server = new PerfCiServerFactory(await TestPostgres.CreateDatabaseAsync(test), all);
-        return new GitHubHarness(temp, gitHub, server);
+        var harness = new GitHubHarness(temp, gitHub, server);
+        // The dashboard's calls (repositories, approvals, acceptances) are made by an admin, Ana.
+        harness.Http.DefaultRequestHeaders.Authorization = new("Bearer", await server.CreateApiTokenAsync(PerfCiRoles.Admin, Ana));
+        return harness;
     }
 
     /// <summary>A git repository with the suites on main, registered as acme/<paramref name="name"/>; returns main's first commit.</summary>

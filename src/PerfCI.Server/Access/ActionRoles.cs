@@ -7,7 +7,7 @@ namespace PerfCI.Server.Access;
 /// Who acts, for the action services shared by the API and the dashboard. The role is checked here,
 /// in the action, so hiding a button is never the only guard.
 /// </summary>
-public static class Actor
+public static class ActionRoles
 {
     public static bool MayMaintain(ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true && PerfCiRoles.CanMaintain(user);
 
