@@ -12,6 +12,9 @@ public static class PerfCiUiExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddMudServices();
+        // Pages read the user from the cascading authentication state to show only what they may do;
+        // the action services check the role again on the server.
+        services.AddCascadingAuthenticationState();
         return services;
     }
 

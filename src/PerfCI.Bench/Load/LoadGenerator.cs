@@ -7,7 +7,11 @@ using PerfCI.Bench.Metrics;
 namespace PerfCI.Bench.Load;
 
 /// <summary>One trial: every measured request's record, and what the client itself achieved.</summary>
-public sealed record TrialRun(int Trial, IReadOnlyList<RequestRecord> Requests, TrialMetrics Metrics, bool Valid, IReadOnlyList<string> Notes);
+public sealed record TrialRun(int Trial, IReadOnlyList<RequestRecord> Requests, TrialMetrics Metrics, bool Valid, IReadOnlyList<string> Notes)
+{
+    /// <summary>The GPUs' readings over the trial, for the dashboard's telemetry chart.</summary>
+    public IReadOnlyList<PerfCI.Core.Results.GpuTracePoint> GpuTrace { get; init; } = [];
+}
 
 /// <summary>
 /// Sends a scenario's requests at its load: warm-up first (not measured), then the measured
@@ -57,8 +61,14 @@ public sealed class LoadGenerator(OpenAiStreamingClient client)
             }
         }
 
+        IReadOnlyList<PerfCI.Core.Results.GpuTracePoint> trace = [];
         if (gpu is not null)
-            AddGpuMetrics(await gpu.StopAsync(), records, extra, notes);
+        {
+            var telemetry = await gpu.StopAsync();
+            AddGpuMetrics(telemetry, records, extra, notes);
+            trace = PerfCI.Core.Results.GpuTrace.Thin([.. telemetry.Samples.Select(s =>
+                new PerfCI.Core.Results.GpuTracePoint(s.Gpu, s.ElapsedMs, s.MemoryUsedMiB, s.UtilizationPercent, s.PowerW, s.SmClockMHz))]);
+        }
         else if (spec.SampleGpu)
             notes.Add("no NVIDIA GPU telemetry (nvidia-smi absent or no GPU): GPU metrics left out");
 
@@ -67,7 +77,7 @@ public sealed class LoadGenerator(OpenAiStreamingClient client)
         foreach (var (name, value) in extra)
             values[name] = value;
         notes.AddRange(metrics.Notes);
-        return new TrialRun(trial, records, metrics with { Values = values }, valid, notes);
+        return new TrialRun(trial, records, metrics with { Values = values }, valid, notes) { GpuTrace = trace };
     }
 
     private static void AddGpuMetrics(GpuTelemetry telemetry, IReadOnlyList<RequestRecord> records, Dictionary<string, double> values, List<string> notes)

@@ -30,7 +30,7 @@ public static class ScenarioResults
                 Dataset = spec.Workload.Dataset,
             },
             Metrics = metrics,
-            Trials = [.. trials.Select(t => new TrialInfo { Index = t.Trial, Valid = t.Valid, Notes = t.Notes })],
+            Trials = [.. trials.Select(t => new TrialInfo { Index = t.Trial, Valid = t.Valid, Notes = t.Notes, GpuTrace = t.GpuTrace })],
         };
     }
 }

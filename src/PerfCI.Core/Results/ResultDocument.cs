@@ -82,4 +82,6 @@ public sealed record TrialInfo
     /// <summary>False when the run cannot be trusted, e.g. the client fell behind its arrival schedule.</summary>
     public bool Valid { get; init; } = true;
     public IReadOnlyList<string> Notes { get; init; } = [];
+    /// <summary>The GPUs' readings during the trial (thinned, see <see cref="Results.GpuTrace"/>); empty without a GPU.</summary>
+    public IReadOnlyList<GpuTracePoint> GpuTrace { get; init; } = [];
 }

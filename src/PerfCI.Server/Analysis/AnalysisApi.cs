@@ -1,12 +1,12 @@
 using System.Security.Claims;
-using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
-using PerfCI.Data.Entities;
+using PerfCI.Server.Access;
 using PerfCI.Server.Accounts;
+using PerfCI.Ui.Actions;
 
 namespace PerfCI.Server.Analysis;
 
@@ -79,45 +79,34 @@ public static class AnalysisApi
         (await ViewsAsync(db, [id], cancellationToken)) is [var group] ? TypedResults.Ok(group) : TypedResults.NotFound();
 
     public static async Task<Results<Ok<AlertView>, NotFound, ValidationProblem>> TriageAlertAsync(
-        long id, TriageRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+        long id, TriageRequest request, ClaimsPrincipal user, AlertTriage triage, PerfCiDbContext db, CancellationToken cancellationToken)
     {
-        var alert = await db.Alerts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
-        if (alert is null)
-            return TypedResults.NotFound();
         var (state, by, errors) = Validate(request, user);
-        if (errors.Count == 0 && !CanMove(alert.State, state))
-            errors["state"] = [$"An alert that is {Name(alert.State)} cannot become {Name(state)}."];
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
-        Apply(alert, state, request.Note, by!, time.GetUtcNow());
-        await db.SaveChangesAsync(cancellationToken);
-        await AlertGroups.RefreshAsync(db, [alert.GroupId], cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        if (state == AlertState.Confirmed)
-            Bisect.AutoBisectJob.Enqueue(jobs, alert.GroupId);
-        return TypedResults.Ok((await ViewsAsync(db, [alert.GroupId], cancellationToken))[0].Alerts.Single(a => a.Id == id));
+        var outcome = await triage.TriageAlertUncheckedAsync(id, state, request.Note, by!, cancellationToken);
+        if (outcome.Status == ActionStatus.NotFound)
+            return TypedResults.NotFound();
+        if (outcome.Status != ActionStatus.Done)
+            return ActionResults.Invalid(outcome);
+        var groupId = await db.Alerts.Where(a => a.Id == id).Select(a => a.GroupId).SingleAsync(cancellationToken);
+        return TypedResults.Ok((await ViewsAsync(db, [groupId], cancellationToken))[0].Alerts.Single(a => a.Id == id));
     }
 
     /// <summary>Triage of a whole group: every alert that may take the new state takes it.</summary>
     public static async Task<Results<Ok<AlertGroupView>, NotFound, ValidationProblem>> TriageGroupAsync(
-        long id, TriageRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+        long id, TriageRequest request, ClaimsPrincipal user, AlertTriage triage, PerfCiDbContext db, CancellationToken cancellationToken)
     {
-        var group = await db.AlertGroups.Include(g => g.Alerts).SingleOrDefaultAsync(g => g.Id == id, cancellationToken);
-        if (group is null)
+        if (!await db.AlertGroups.AnyAsync(g => g.Id == id, cancellationToken))
             return TypedResults.NotFound();
         var (state, by, errors) = Validate(request, user);
-        var movable = group.Alerts.Where(a => errors.Count == 0 && CanMove(a.State, state)).ToList();
-        if (errors.Count == 0 && movable.Count == 0)
-            errors["state"] = [$"No alert of this group can become {Name(state)}."];
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
-        var now = time.GetUtcNow();
-        foreach (var alert in movable)
-            Apply(alert, state, request.Note, by!, now);
-        group.State = AlertGroups.StateOf([.. group.Alerts.Select(a => a.State)]);
-        await db.SaveChangesAsync(cancellationToken);
-        if (state == AlertState.Confirmed)
-            Bisect.AutoBisectJob.Enqueue(jobs, id);
+        var outcome = await triage.TriageGroupUncheckedAsync(id, state, request.Note, by!, cancellationToken);
+        if (outcome.Status == ActionStatus.NotFound)
+            return TypedResults.NotFound();
+        if (outcome.Status != ActionStatus.Done)
+            return ActionResults.Invalid(outcome);
         return TypedResults.Ok((await ViewsAsync(db, [id], cancellationToken))[0]);
     }
 
@@ -141,27 +130,19 @@ public static class AnalysisApi
     /// the change's open alerts close as won't-fix.
     /// </summary>
     public static async Task<Results<Ok<ChangePointView>, NotFound, ValidationProblem>> AcceptAsync(
-        long id, AcceptRequest request, ClaimsPrincipal user, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+        long id, AcceptRequest request, ClaimsPrincipal user, AlertTriage triage, PerfCiDbContext db, CancellationToken cancellationToken)
     {
-        var changePoint = await db.ChangePoints.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (changePoint is null)
+        if (!await db.ChangePoints.AnyAsync(c => c.Id == id, cancellationToken))
             return TypedResults.NotFound();
         var (by, error) = Actor.Resolve(user, request.By);
         if (by is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = [error!] });
-        var now = time.GetUtcNow();
-        changePoint.Accepted = true;
-        changePoint.AcceptedBy = by;
-        changePoint.AcceptedAt = now;
-        var alerts = await db.Alerts.Where(a => a.ChangePointId == id).ToListAsync(cancellationToken);
-        foreach (var alert in alerts.Where(a => AlertGroups.IsOpen(a.State)))
-            Apply(alert, AlertState.WontFix, request.Note ?? "Accepted as the new normal.", by, now);
-        await db.SaveChangesAsync(cancellationToken);
-        await AlertGroups.RefreshAsync(db, alerts.Select(a => a.GroupId), cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        var seriesId = changePoint.SeriesId;
-        jobs.Enqueue<SeriesAnalysisJob>(job => job.RunAsync(seriesId, CancellationToken.None));
-        return TypedResults.Ok((await ChangePointViewsAsync(db, seriesId, cancellationToken)).Single(c => c.Id == id));
+        var outcome = await triage.AcceptStepUncheckedAsync(id, request.Note, by, cancellationToken);
+        if (outcome.Status == ActionStatus.NotFound)
+            return TypedResults.NotFound();
+        if (outcome.Status != ActionStatus.Done)
+            return ActionResults.Invalid(outcome);
+        return TypedResults.Ok((await ChangePointViewsAsync(db, outcome.Value, cancellationToken)).Single(c => c.Id == id));
     }
 
     /// <summary>
@@ -191,14 +172,6 @@ public static class AnalysisApi
         return (state ?? AlertState.New, by, errors);
     }
 
-    private static void Apply(Alert alert, AlertState state, string? note, string by, DateTimeOffset now)
-    {
-        alert.State = state;
-        alert.TriagedBy = by;
-        alert.TriagedAt = now;
-        if (note is not null)
-            alert.Note = note;
-    }
 
     /// <summary>new -> acknowledged -> (confirmed | invalid | wont-fix | fixed); confirmed may still end fixed, invalid or won't-fix; a closed alert may be reopened (acknowledged).</summary>
     public static bool CanMove(AlertState from, AlertState to) => (from, to) switch

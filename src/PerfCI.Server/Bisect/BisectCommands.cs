@@ -24,7 +24,7 @@ public sealed record StartBisectResult(long? BisectId, Dictionary<string, string
 /// commits and the bisect, and hands it to <see cref="BisectJob"/>; cancels one. Shared by the API, the dashboard
 /// and auto-bisect, so that all of them refuse the same things with the same words.
 /// </summary>
-public sealed class BisectCommands(PerfCiDbContext db, RepositoryMirror mirror, IBackgroundJobClient jobs, TimeProvider time, ILogger<BisectCommands> logger)
+public sealed class BisectCommands(PerfCiDbContext db, RepositoryMirror mirror, PerfCI.Server.Runs.RunActions runs, IBackgroundJobClient jobs, TimeProvider time, ILogger<BisectCommands> logger)
 {
     public const int DefaultTrialsPerStep = 5;
     public const int DefaultMaxSteps = 30;
@@ -169,12 +169,12 @@ public sealed class BisectCommands(PerfCiDbContext db, RepositoryMirror mirror, 
                 .SetProperty(b => b.Conclusion, why), cancellationToken);
         if (cancelled == 0)
             return await db.Bisects.AnyAsync(b => b.Id == id, cancellationToken) ? false : null;
-        var runs = await db.Runs.Where(r => r.BisectId == id && r.FinishedAt == null).Select(r => r.Id).ToListAsync(cancellationToken);
-        foreach (var runId in runs)
-            await RunsApi.CancelAsync(runId, db, jobs, time, cancellationToken);
+        var going = await db.Runs.Where(r => r.BisectId == id && r.FinishedAt == null).Select(r => r.Id).ToListAsync(cancellationToken);
+        foreach (var runId in going)
+            await runs.CancelUncheckedAsync(runId, cancellationToken);
         await db.BisectSteps.Where(s => s.BisectId == id && s.Decision == BisectDecision.Pending && s.DecidedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.Reason, "the bisect was cancelled"), cancellationToken);
-        logger.LogInformation("Bisect {BisectId} cancelled with {Runs} runs still going", id, runs.Count);
+        logger.LogInformation("Bisect {BisectId} cancelled with {Runs} runs still going", id, going.Count);
         return true;
     }
 

@@ -16,6 +16,31 @@ public static class DashboardExtensions
         PerfCI.Server.Bisect.BisectExtensions.AddBisectPages(builder.Services);
         builder.Services.AddScoped<PerfCI.Ui.Trends.ITrendQueries, TrendQueries>();
         builder.Services.AddScoped<PerfCI.Ui.Compare.ICompareQueries, CompareQueries>();
+        builder.Services.AddScoped<PerfCI.Ui.Runs.IRunQueries, RunQueries>();
+        builder.Services.AddScoped<PerfCI.Ui.Alerts.IAlertQueries, AlertQueries>();
+        builder.Services.AddScoped<PerfCI.Ui.PullRequests.IPullRequestQueries, PullRequestQueries>();
+        builder.Services.AddScoped<PerfCI.Ui.Runners.IRunnerQueries, RunnerQueries>();
+        builder.Services.AddScoped<PerfCI.Ui.Settings.ISettingsQueries, SettingsQueries>();
+        builder.AddPerfCiActions();
+        return builder;
+    }
+
+    /// <summary>
+    /// The action services the API and the dashboard share; each checks the user's role itself. One
+    /// instance per scope, reachable by its class (API handlers) and its dashboard interface (pages).
+    /// </summary>
+    public static IHostApplicationBuilder AddPerfCiActions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<PerfCI.Server.Runs.RunActions>();
+        builder.Services.AddScoped<PerfCI.Ui.Runs.IRunActions>(sp => sp.GetRequiredService<PerfCI.Server.Runs.RunActions>());
+        builder.Services.AddScoped<PerfCI.Server.Analysis.AlertTriage>();
+        builder.Services.AddScoped<PerfCI.Ui.Alerts.IAlertActions>(sp => sp.GetRequiredService<PerfCI.Server.Analysis.AlertTriage>());
+        builder.Services.AddScoped<PerfCI.Server.GitHub.PullRequestDecisions>();
+        builder.Services.AddScoped<PerfCI.Ui.PullRequests.IPullRequestActions>(sp => sp.GetRequiredService<PerfCI.Server.GitHub.PullRequestDecisions>());
+        builder.Services.AddScoped<PerfCI.Server.Runners.RunnerAdministration>();
+        builder.Services.AddScoped<PerfCI.Ui.Runners.IRunnerActions>(sp => sp.GetRequiredService<PerfCI.Server.Runners.RunnerAdministration>());
+        builder.Services.AddScoped<PerfCI.Server.Repositories.RepositoryAdministration>();
+        builder.Services.AddScoped<PerfCI.Ui.Settings.IRepositoryActions>(sp => sp.GetRequiredService<PerfCI.Server.Repositories.RepositoryAdministration>());
         return builder;
     }
 

@@ -52,6 +52,33 @@ public sealed class PullRequestReportJob(
         }
     }
 
+    /// <summary>
+    /// The report of the head's finished runs (null when none finished): several runs of one head
+    /// (re-runs, suites run apart) give each series as its latest run measured it. The dashboard shows
+    /// the same verdict.
+    /// </summary>
+    public static async Task<PullRequestReport?> BuildReportAsync(
+        RunComparer comparer, PullRequest pullRequest, IReadOnlyList<long> finished, Uri? publicUrl, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (finished.Count == 0)
+            return null;
+        var metrics = new Dictionary<long, MetricComparisonView>();
+        string? baseSha = null;
+        foreach (var runId in finished)
+        {
+            var comparison = await comparer.CompareAsync(runId, null, cancellationToken);
+            baseSha ??= comparison?.BaseCommit;
+            foreach (var metric in comparison?.Metrics ?? [])
+                metrics[metric.SeriesId] = metric;
+        }
+        var acceptance = pullRequest.AcceptedHeadSha == pullRequest.HeadSha && pullRequest.AcceptedBy is { } by
+            ? new Acceptance(by, pullRequest.AcceptedNote, pullRequest.AcceptedAt ?? now)
+            : null;
+        return new PullRequestReport(pullRequest.Number, pullRequest.HeadSha, baseSha ?? pullRequest.MergeBaseSha ?? pullRequest.BaseSha, pullRequest.BaseRef,
+            [.. metrics.Values.OrderBy(m => m.Suite, StringComparer.Ordinal).ThenBy(m => m.Scenario, StringComparer.Ordinal).ThenBy(m => m.Metric, StringComparer.Ordinal)],
+            finished, acceptance, publicUrl);
+    }
+
     /// <summary>Where the head's benchmarks stand, and their report once some have finished; null when there is nothing to say.</summary>
     private async Task<ReportState?> ReadStateAsync(PullRequest pullRequest, CancellationToken cancellationToken)
     {
@@ -69,26 +96,7 @@ public sealed class PullRequestReportJob(
         }
 
         var finished = runs.Where(r => r.FinishedAt is not null && r.State == RunState.Succeeded).Select(r => r.Id).ToList();
-        PullRequestReport? report = null;
-        if (finished.Count > 0)
-        {
-            // Several runs of one head (re-runs, suites run apart): each series as its latest run measured it.
-            var metrics = new Dictionary<long, MetricComparisonView>();
-            string? baseSha = null;
-            foreach (var runId in finished)
-            {
-                var comparison = await comparer.CompareAsync(runId, null, cancellationToken);
-                baseSha ??= comparison?.BaseCommit;
-                foreach (var metric in comparison?.Metrics ?? [])
-                    metrics[metric.SeriesId] = metric;
-            }
-            var acceptance = pullRequest.AcceptedHeadSha == pullRequest.HeadSha && pullRequest.AcceptedBy is { } by
-                ? new Acceptance(by, pullRequest.AcceptedNote, pullRequest.AcceptedAt ?? time.GetUtcNow())
-                : null;
-            report = new PullRequestReport(pullRequest.Number, pullRequest.HeadSha, baseSha ?? pullRequest.MergeBaseSha ?? pullRequest.BaseSha, pullRequest.BaseRef,
-                [.. metrics.Values.OrderBy(m => m.Suite, StringComparer.Ordinal).ThenBy(m => m.Scenario, StringComparer.Ordinal).ThenBy(m => m.Metric, StringComparer.Ordinal)],
-                finished, acceptance, options.Value.PublicUrl);
-        }
+        var report = await BuildReportAsync(comparer, pullRequest, finished, options.Value.PublicUrl, time.GetUtcNow(), cancellationToken);
 
         if (runs.Any(r => r.FinishedAt is null))
         {

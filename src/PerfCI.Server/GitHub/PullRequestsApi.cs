@@ -1,13 +1,13 @@
 using System.Security.Claims;
-using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
+using PerfCI.Server.Access;
 using PerfCI.Server.Accounts;
-using PerfCI.Server.Runs;
+using PerfCI.Ui.Actions;
 
 namespace PerfCI.Server.GitHub;
 
@@ -43,56 +43,45 @@ public static class PullRequestsApi
     /// The approval holds for later pushes until it is withdrawn (the label removed).
     /// </summary>
     public static async Task<Results<Ok<PullRequestView>, NotFound, ValidationProblem>> ApproveAsync(
-        string owner, string name, int number, PullRequestDecision request, ClaimsPrincipal user, PerfCiDbContext db, PullRequestRuns runs,
-        IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+        string owner, string name, int number, PullRequestDecision request, ClaimsPrincipal user, PullRequestDecisions decisions,
+        PerfCiDbContext db, CancellationToken cancellationToken)
     {
-        var pullRequest = await FindAsync(db, owner, name, number, cancellationToken);
-        if (pullRequest is null)
+        if (!await db.PullRequests.AnyAsync(p => p.Repository.Owner == owner && p.Repository.Name == name && p.Number == number, cancellationToken))
             return TypedResults.NotFound();
         var (by, error) = Actor.Resolve(user, request.By);
         if (by is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = [error!] });
-        if (pullRequest.State != PullRequestState.Open)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"Pull request #{number} is {pullRequest.State.ToString().ToLowerInvariant()}."] });
-        if (pullRequest.ApprovedAt is null)
-        {
-            pullRequest.ApprovedBy = by;
-            pullRequest.ApprovedAt = time.GetUtcNow();
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        if (await runs.EnsureHeadRunAsync(pullRequest, by, cancellationToken) is { } runId)
-            jobs.Enqueue<ExpandRunJob>(job => job.RunAsync(runId, CancellationToken.None));
-        jobs.Enqueue<PullRequestReportJob>(job => job.RunAsync(pullRequest.Id, CancellationToken.None));
-        return TypedResults.Ok(await ViewAsync(db, pullRequest, cancellationToken));
+        return await AnswerAsync(await decisions.ApproveUncheckedAsync(owner, name, number, by, cancellationToken), db, owner, name, number, cancellationToken);
     }
 
     /// <summary>Accepts the regression of the current head: the check turns green with who accepted it and why. A later push is judged afresh.</summary>
     public static async Task<Results<Ok<PullRequestView>, NotFound, ValidationProblem>> AcceptAsync(
-        string owner, string name, int number, PullRequestDecision request, ClaimsPrincipal user, PerfCiDbContext db,
-        IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+        string owner, string name, int number, PullRequestDecision request, ClaimsPrincipal user, PullRequestDecisions decisions,
+        PerfCiDbContext db, CancellationToken cancellationToken)
     {
-        var pullRequest = await FindAsync(db, owner, name, number, cancellationToken);
-        if (pullRequest is null)
+        if (!await db.PullRequests.AnyAsync(p => p.Repository.Owner == owner && p.Repository.Name == name && p.Number == number, cancellationToken))
             return TypedResults.NotFound();
         var errors = new Dictionary<string, string[]>();
         var (by, error) = Actor.Resolve(user, request.By);
         if (error is not null)
             errors["by"] = [error];
-        if (request.Note is { Length: > 2000 })
-            errors["note"] = ["At most 2000 characters."];
+        if (request.Note is { Length: > PullRequestDecisions.MaxNote })
+            errors["note"] = [$"At most {PullRequestDecisions.MaxNote} characters."];
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
-        pullRequest.AcceptedHeadSha = pullRequest.HeadSha;
-        pullRequest.AcceptedBy = by;
-        pullRequest.AcceptedNote = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
-        pullRequest.AcceptedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
-        jobs.Enqueue<PullRequestReportJob>(job => job.RunAsync(pullRequest.Id, CancellationToken.None));
-        return TypedResults.Ok(await ViewAsync(db, pullRequest, cancellationToken));
+        return await AnswerAsync(await decisions.AcceptUncheckedAsync(owner, name, number, request.Note, by!, cancellationToken), db, owner, name, number, cancellationToken);
     }
 
+    private static async Task<Results<Ok<PullRequestView>, NotFound, ValidationProblem>> AnswerAsync(
+        ActionOutcome<bool> outcome, PerfCiDbContext db, string owner, string name, int number, CancellationToken cancellationToken) => outcome.Status switch
+    {
+        ActionStatus.Done => TypedResults.Ok(await ViewAsync(db, (await FindAsync(db, owner, name, number, cancellationToken))!, cancellationToken)),
+        ActionStatus.Invalid => ActionResults.Invalid(outcome),
+        _ => TypedResults.NotFound(),
+    };
+
     private static Task<PullRequest?> FindAsync(PerfCiDbContext db, string owner, string name, int number, CancellationToken cancellationToken) =>
-        db.PullRequests.Include(p => p.Repository)
+        db.PullRequests.AsNoTracking().Include(p => p.Repository)
             .SingleOrDefaultAsync(p => p.Repository.Owner == owner && p.Repository.Name == name && p.Number == number, cancellationToken);
 
     private static async Task<PullRequestView> ViewAsync(PerfCiDbContext db, PullRequest p, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -5,6 +6,8 @@ using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Data;
 using PerfCI.Data.Entities;
+using PerfCI.Server.Access;
+using PerfCI.Ui.Actions;
 
 namespace PerfCI.Server.Runs;
 
@@ -33,6 +36,7 @@ public static class RunsApi
         api.MapPost("/", CreateAsync).WithName("CreateRun").RequireAuthorization(PerfCiPolicies.Maintain);
         api.MapGet("/{id:long}", GetAsync).WithName("GetRun").RequireAuthorization(PerfCiPolicies.Read);
         api.MapPost("/{id:long}/cancel", CancelAsync).WithName("CancelRun").RequireAuthorization(PerfCiPolicies.Maintain);
+        api.MapPost("/{id:long}/rerun", RerunAsync).WithName("RerunRun").RequireAuthorization(PerfCiPolicies.Maintain);
         return app;
     }
 
@@ -40,20 +44,25 @@ public static class RunsApi
     /// Queued jobs are cancelled at once; running ones are told at their runner's next heartbeat
     /// (the runner stops the engine and ends the job as cancelled).
     /// </summary>
-    public static async Task<Results<Ok<RunView>, NotFound>> CancelAsync(long id, PerfCiDbContext db, IBackgroundJobClient jobs, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RunView>, NotFound>> CancelAsync(long id, RunActions actions, PerfCiDbContext db, CancellationToken cancellationToken)
     {
-        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken))
+        if (!await actions.CancelUncheckedAsync(id, cancellationToken))
             return TypedResults.NotFound();
-        var now = time.GetUtcNow();
-        await db.Jobs.Where(j => j.RunId == id && j.State == JobState.Queued)
-            .ExecuteUpdateAsync(set => set.SetProperty(j => j.State, JobState.Cancelled).SetProperty(j => j.FinishedAt, now), cancellationToken);
-        await db.Jobs.Where(j => j.RunId == id && j.State == JobState.Running)
-            .ExecuteUpdateAsync(set => set.SetProperty(j => j.CancelRequested, true), cancellationToken);
-        await db.Runs.Where(r => r.Id == id && r.State == RunState.Pending)
-            .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, RunState.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
-        if (await db.Jobs.AnyAsync(j => j.RunId == id, cancellationToken))
-            await PerfCI.Server.Runners.Runs.FinishIfDoneAsync(db, jobs, await db.Jobs.Where(j => j.RunId == id).Select(j => j.Id).FirstAsync(cancellationToken), now, cancellationToken);
         return TypedResults.Ok((await ViewAsync(db, id, cancellationToken))!);
+    }
+
+    /// <summary>A new run of the run's commit, suites and hardware class (maintainer); 202 with the new run.</summary>
+    public static async Task<Results<Accepted<RunView>, ProblemHttpResult, ValidationProblem>> RerunAsync(
+        long id, ClaimsPrincipal user, RunActions actions, PerfCiDbContext db, CancellationToken cancellationToken)
+    {
+        var outcome = await actions.RerunAsync(user, id, cancellationToken);
+        return outcome.Status switch
+        {
+            ActionStatus.Done => TypedResults.Accepted($"/api/runs/{outcome.Value}", (await ViewAsync(db, outcome.Value, cancellationToken))!),
+            ActionStatus.Invalid => ActionResults.Invalid(outcome),
+            ActionStatus.Forbidden => ActionResults.Forbidden(outcome),
+            _ => ActionResults.NotFound(outcome),
+        };
     }
 
     /// <summary>A manual run of a commit: expanded into jobs in the background (Hangfire), from perfci.yml at that commit.</summary>
