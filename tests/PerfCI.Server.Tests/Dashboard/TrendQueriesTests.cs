@@ -152,7 +152,7 @@ public sealed class TrendQueriesTests(DatabaseFixture database) : IClassFixture<
     {
         var git = GitRepository.Init(Path.Combine(_temp.Path, name));
         var shas = git.CommitMany(commits);
-        using var client = _server.CreateClient();
+        using var client = await _server.CreateClientAsync(PerfCI.Core.Access.PerfCiRoles.Admin);
         using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
         response.EnsureSuccessStatusCode();
         return ($"local/{name}", shas);
