@@ -47,6 +47,12 @@ public sealed class EveryPageBrowserTests(DashboardServer server, Chromium chrom
             await Expect(main).ToBeVisibleAsync(new() { Timeout = 60_000 });
             if (text is not null)
                 await Expect(main).ToContainTextAsync(text, new() { Timeout = 60_000 });
+            if (step == "trends")
+            {
+                // The chart script drew the deep-linked series: every commit, its change point.
+                await Expect(browser.Page.GetByTestId("trend-chart")).ToHaveAttributeAsync("data-points", DashboardSeed.CommitCount.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 60_000 });
+                await Expect(browser.Page.GetByTestId("change-point-marker")).ToHaveCountAsync(1);
+            }
             // The page as it looks with its content (GotoAsync's screenshot may precede the data).
             await browser.ScreenshotAsync(step + "-loaded");
             var errors = browser.ConsoleErrors.Skip(errorsBefore).ToList();
