@@ -68,7 +68,7 @@ public sealed class DashboardSeed
         using (var created = await server.Http.PostAsJsonAsync("/api/repositories", new { owner = Owner, name = Name, cloneUrl = git.Path }, ct))
             created.EnsureSuccessStatusCode();
 
-        var (config, hardwareClass) = await RegisterRunnerAsync(server, registrationToken, ct);
+        var (config, hardwareClass) = await RegisterRunnerAsync(server, registrationToken, RunnerName, ct);
         using var runner = new ServerApi(config, TimeSpan.FromSeconds(30));
         var runIds = new List<long>();
         for (var i = 0; i < commits.Count; i++)
@@ -85,8 +85,20 @@ public sealed class DashboardSeed
         group.GetProperty("alerts").EnumerateArray().Any(a =>
             a.GetProperty("kind").GetString() == "regression" && a.GetProperty("metric").GetString() == RegressedMetric && a.GetProperty("scenario").GetString() == Scenario);
 
+    /// <summary>
+    /// Another runner like the seeding one (same H100 fingerprint, so the same hardware class, and
+    /// label <see cref="RunnerLabel"/>), named <paramref name="name"/>: a test that acts as the runner
+    /// for jobs the server queues later (a bisect's runs) claims them through its client.
+    /// </summary>
+    public static async Task<ServerApi> ConnectRunnerAsync(DashboardServer server, string name, CancellationToken ct)
+    {
+        var token = await server.CreateRegistrationTokenAsync(RunnerLabel);
+        var (config, _) = await RegisterRunnerAsync(server, token, name, ct);
+        return new ServerApi(config, TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>The one-time token exchanged at the register endpoint for the runner's credential.</summary>
-    private static async Task<(RunnerConfig Config, string HardwareClass)> RegisterRunnerAsync(DashboardServer server, string token, CancellationToken ct)
+    private static async Task<(RunnerConfig Config, string HardwareClass)> RegisterRunnerAsync(DashboardServer server, string token, string name, CancellationToken ct)
     {
         var hardware = new HardwareFingerprint
         {
@@ -97,11 +109,11 @@ public sealed class DashboardSeed
             Os = "Ubuntu 22.04.4 LTS",
             RunnerVersion = "0.1.0",
         };
-        using var response = await server.Http.PostAsJsonAsync("/api/runners/register", new { token, name = RunnerName, labels = new[] { RunnerLabel }, hardware }, ct);
+        using var response = await server.Http.PostAsJsonAsync("/api/runners/register", new { token, name, labels = new[] { RunnerLabel }, hardware }, ct);
         response.EnsureSuccessStatusCode();
         var registered = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         var hardwareClass = registered.GetProperty("hardwareClass").GetString()!;
-        return (new RunnerConfig(server.Url, registered.GetProperty("id").GetInt64(), RunnerName, registered.GetProperty("credential").GetString()!, hardwareClass, [RunnerLabel]), hardwareClass);
+        return (new RunnerConfig(server.Url, registered.GetProperty("id").GetInt64(), name, registered.GetProperty("credential").GetString()!, hardwareClass, [RunnerLabel]), hardwareClass);
     }
 
     /// <summary>A manual run of <paramref name="sha"/>, its job claimed, its results uploaded and the job completed, as a runner does.</summary>
@@ -129,13 +141,13 @@ public sealed class DashboardSeed
     }
 
     /// <summary>
-    /// Commit <paramref name="index"/>'s results: three trials of TTFT, TPOT and output throughput at
-    /// concurrency 1, with a deterministic spread of about 1%.
+    /// Commit <paramref name="index"/>'s results: <paramref name="trials"/> trials of TTFT, TPOT and
+    /// output throughput at concurrency 1, with a deterministic spread of about 1%.
     /// </summary>
-    public static ResultDocument Document(int index)
+    public static ResultDocument Document(int index, int trials = 3)
     {
         var random = new Random(1000 + index);
-        double[] Samples(double level) => [.. Enumerable.Range(0, 3).Select(_ => Math.Round(level * (1 + (random.NextDouble() - 0.5) * 0.02), 3))];
+        double[] Samples(double level) => [.. Enumerable.Range(0, trials).Select(_ => Math.Round(level * (1 + (random.NextDouble() - 0.5) * 0.02), 3))];
         var ttft = TtftMs * (index >= RegressionCommitIndex ? RegressionFactor : 1);
         return new ResultDocument
         {
