@@ -191,6 +191,8 @@ public sealed class StartupTests
             ["Urls"] = $"http://127.0.0.1:{port}",
             ["Access__AdminEmail"] = "first@perfci.test",
             ["Access__AdminPassword"] = AdminPassword,
+            // The demo (on by default without a connection string) would race this test to add its repository.
+            ["Demo__Enabled"] = "false",
         };
 
         await using (var server = ServerProcess.Start([], environment, workdir.Path))
