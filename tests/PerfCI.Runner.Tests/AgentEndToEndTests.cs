@@ -51,7 +51,9 @@ public sealed class AgentEndToEndTests
         Assert.Equal(["cold_start", "tiny@c1", "tiny@c2"], scenarios.Order());
         var samples = await db.Measurements.Where(m => m.RunId == runId && m.Series.Scenario == "tiny@c2" && m.Series.Metric == "tpot_p50").Select(m => m.Samples).SingleAsync(Ct);
         Assert.Equal(2, samples.Length);                      // one sample per trial
-        Assert.All(samples, tpot => Assert.InRange(tpot, 9, 14)); // the engine's 10 ms step, plus what two sequences add
+        // The engine's 10 ms step, never less; plus what two sequences and a busy machine add (15.7 ms seen
+        // on 2 cores at load 14), never a unit off (0.01 or 10,000).
+        Assert.All(samples, tpot => Assert.InRange(tpot, 9, 25));
         var jobIds = await db.Jobs.Where(j => j.RunId == runId).Select(j => j.Id).ToListAsync(Ct);
         var logs = await db.JobLogChunks.Where(c => jobIds.Contains(c.JobId)).Select(c => c.Text).ToListAsync(Ct);
         Assert.Contains(logs, l => l.Contains("engine ready after", StringComparison.Ordinal));
