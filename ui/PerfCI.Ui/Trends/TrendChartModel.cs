@@ -3,8 +3,8 @@ using PerfCI.Core.Domain;
 namespace PerfCI.Ui.Trends;
 
 /// <summary>
-/// What the chart script draws, in columns (one entry per commit) so that 10,000 points cross the
-/// circuit as a few arrays rather than 10,000 objects. The x axis is the commits' index in
+/// What the chart script draws, in columns (one entry per commit) so that 10,000 points travel as a
+/// few JSON arrays rather than 10,000 objects (the server's <c>/api/trends/chart</c>). The x axis is the commits' index in
 /// first-parent order over all overlaid series; a series without a point at a commit has null there.
 /// </summary>
 public sealed record TrendChartModel(
@@ -105,3 +105,6 @@ public static class TrendChartModels
     private static string Snake(string pascal) =>
         string.Concat(pascal.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 }
+
+/// <summary>What the chart script drew: its commits, change points and alerts; <see cref="Error"/> when it could not read them.</summary>
+public sealed record TrendChartDrawn(int Points, int ChangePoints, int Alerts, string? Error = null);
