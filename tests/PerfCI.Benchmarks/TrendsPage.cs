@@ -57,6 +57,8 @@ public static class TrendsPage
         var painted = new List<double>();
         var draw = new List<double>();
         var html = new List<double>();
+        var keys = new List<double>();
+        var build = new List<double>();
         var asked = new List<double>();
         var firstByte = new List<double>();
         var received = new List<double>();
@@ -91,6 +93,8 @@ public static class TrendsPage
                 adopted.Add(double.Parse(adoptedAt, CultureInfo.InvariantCulture));
             var timeline = figures.GetProperty("timeline");
             html.Add(timeline.GetProperty("html").GetDouble());
+            keys.Add(timeline.GetProperty("keys").GetDouble());
+            build.Add(timeline.GetProperty("build").GetDouble());
             asked.Add(timeline.GetProperty("asked").GetDouble());
             firstByte.Add(timeline.GetProperty("firstByte").GetDouble());
             received.Add(timeline.GetProperty("data").GetDouble());
@@ -107,6 +111,7 @@ public static class TrendsPage
               navigation start -> chart painted         {Median(painted),7:0.0} ms  [{painted.Min():0.0} - {painted.Max():0.0}]  (target < 1000 ms)
               hover (cursor moved -> tooltip painted)   {Median(hover),7:0.0} ms  p95 {Quantile(hover, 0.95):0.0} ms
               zoom (scale set -> chart repainted)       {Median(zoom),7:0.0} ms  p95 {Quantile(zoom, 0.95):0.0} ms
+              on the server: series keys {Median(keys):0.0} ms, chart model {Median(build):0.0} ms (medians)
             where the time went (navigation start -> ...):
               page's HTML received                      {Median(html),7:0.0} ms  [{html.Min():0.0} - {html.Max():0.0}]
               chart's data asked for                    {Median(asked),7:0.0} ms  [{asked.Min():0.0} - {asked.Max():0.0}]
@@ -130,6 +135,8 @@ public static class TrendsPage
             const timeline = {
                 html: navigation.responseEnd, asked: reading?.startTime ?? NaN, firstByte: reading?.responseStart ?? NaN, data: reading?.responseEnd ?? NaN, interactive: window.__interactiveAt ?? NaN,
                 transferred: reading?.transferSize ?? NaN, decoded: reading?.decodedBodySize ?? NaN,
+                keys: reading?.serverTiming.find(t => t.name === 'keys')?.duration ?? NaN,
+                build: reading?.serverTiming.find(t => t.name === 'build')?.duration ?? NaN,
             };
             const host = document.querySelector('[data-testid=trend-chart]');
             const u = host._chart;

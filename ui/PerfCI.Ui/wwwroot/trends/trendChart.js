@@ -48,9 +48,13 @@ function escape(text) {
 /** Charts drawn from the prerendered page (promises of their state), by their data's address, until render() takes them. */
 const early = new Map();
 
-/** Reads a chart's data: the model (TrendChartModel as JSON) and the server's query time. */
+/**
+ * Reads a chart's data: the model (TrendChartModel as JSON) and the server's query time. A fetch as
+ * plain as the prerendered page's <link rel=preload as=fetch crossorigin=anonymous>, so that it takes
+ * the preloaded answer.
+ */
 async function read(src) {
-    const response = await fetch(new URL(src, document.baseURI), { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    const response = await fetch(new URL(src, document.baseURI));
     if (!response.ok) {
         let detail = '';
         try { const problem = await response.json(); detail = problem.detail ?? problem.title ?? ''; } catch { /* not problem details */ }
