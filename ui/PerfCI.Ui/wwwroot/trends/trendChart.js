@@ -93,6 +93,8 @@ export async function render(host, src) {
 /** The chart drawn into the prerendered element moves into the element the circuit rendered. */
 function adopt(state, host) {
     const from = state.host;
+    state.observer?.disconnect();
+    state.observer = null;
     dispose(host);
     host.replaceChildren(...from.childNodes);
     host.style.position = 'relative';
@@ -295,10 +297,27 @@ export function dispose(host) {
 }
 
 // Loaded with the page: a prerendered trends chart is read and drawn now, not once the circuit is up.
+// When the circuit renders the page again, its new element takes the chart in the same task (before
+// the browser paints), so the chart never blinks out; render() finds it there.
 const prerendered = document.querySelector('[data-testid=trend-chart][data-trend-src]');
 if (prerendered) {
     const src = prerendered.dataset.trendSrc;
+    const moveWhenReplaced = state => {
+        const replaced = () => {
+            if (state.host.isConnected) return false;
+            const next = [...document.querySelectorAll('[data-testid=trend-chart][data-trend-src]')].find(e => e.dataset.trendSrc === src);
+            if (!next) return false;
+            if (next !== state.host && !next._state) adopt(state, next);
+            return true;
+        };
+        if (!replaced()) {
+            const observer = state.observer = new MutationObserver(() => { if (replaced()) observer.disconnect(); });
+            observer.observe(document.body, { childList: true, subtree: true });
+            // Left in place for good (the circuit never came, another page was opened): stop looking.
+            setTimeout(() => observer.disconnect(), 120_000);
+        }
+        return state;
+    };
     // A failure here is render()'s to report: it reads again.
-    early.set(src, draw(prerendered, read(src)).catch(() => null));
+    early.set(src, draw(prerendered, read(src)).then(moveWhenReplaced, () => null));
 }
-
