@@ -104,6 +104,23 @@ public static class TrendsPage
             zoom.AddRange(figures.GetProperty("zoom").EnumerateArray().Select(e => e.GetDouble()));
         }
 
+        // The chart's data endpoint alone, as the browser asks for it (gzip), after the page loads (which
+        // are measured as before: one warm-up load only).
+        var endpoint = new List<(double Total, double Db, double Build)>();
+        using (var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/") })
+        {
+            for (var call = 0; call <= loads; call++)
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                using var response = await http.GetAsync($"api/trends/chart?repo={Uri.EscapeDataString(Repository)}&suite=serving&scenario=chat%40c1&metric=ttft_p50&hw=h100");
+                await response.Content.ReadAsByteArrayAsync();
+                var timing = string.Join(",", response.Headers.GetValues("Server-Timing"));
+                double Dur(string name) => double.Parse(System.Text.RegularExpressions.Regex.Match(timing, name + @";dur=([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+                if (call > 0)
+                    endpoint.Add((watch.Elapsed.TotalMilliseconds, Dur("db"), Dur("build")));
+            }
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             trends page, {points} points, {loads} loads (median, [min - max]):
               data (server query of the series)         {Median(data),7:0.0} ms  [{data.Min():0.0} - {data.Max():0.0}]
@@ -112,6 +129,7 @@ public static class TrendsPage
               hover (cursor moved -> tooltip painted)   {Median(hover),7:0.0} ms  p95 {Quantile(hover, 0.95):0.0} ms
               zoom (scale set -> chart repainted)       {Median(zoom),7:0.0} ms  p95 {Quantile(zoom, 0.95):0.0} ms
               on the server: series keys {Median(keys):0.0} ms, chart model {Median(build):0.0} ms (medians)
+            the data endpoint alone ({loads} calls, no page loading beside it): {Median([.. endpoint.Select(e => e.Total)]):0.0} ms [{endpoint.Min(e => e.Total):0.0} - {endpoint.Max(e => e.Total):0.0}], of which series query {Median([.. endpoint.Select(e => e.Db)]):0.0} ms, chart model {Median([.. endpoint.Select(e => e.Build)]):0.0} ms
             where the time went (navigation start -> ...):
               page's HTML received                      {Median(html),7:0.0} ms  [{html.Min():0.0} - {html.Max():0.0}]
               chart's data asked for                    {Median(asked),7:0.0} ms  [{asked.Min():0.0} - {asked.Max():0.0}]

@@ -34,17 +34,20 @@ public static class TrendChartModels
     {
         ArgumentNullException.ThrowIfNull(series);
         // Commits by position; a commit is the same commit in every series of a repository.
-        var commits = new SortedDictionary<int, TrendPoint>();
+        var commits = new Dictionary<int, TrendPoint>();
         foreach (var s in series)
             foreach (var point in s.Points)
                 commits.TryAdd(point.Position, point);
         var positions = commits.Keys.ToArray();
+        Array.Sort(positions);
+        var points = new TrendPoint[positions.Length];
         var indexOfPosition = new Dictionary<int, int>(positions.Length);
         var indexOfCommit = new Dictionary<long, int>(positions.Length);
         for (var i = 0; i < positions.Length; i++)
         {
+            points[i] = commits[positions[i]];
             indexOfPosition[positions[i]] = i;
-            indexOfCommit[commits[positions[i]].CommitId] = i;
+            indexOfCommit[points[i].CommitId] = i;
         }
 
         var lines = new List<TrendChartLine>(series.Count);
@@ -77,7 +80,6 @@ public static class TrendChartModels
             }
         }
 
-        var points = positions.Select(p => commits[p]).ToArray();
         return new TrendChartModel(
             positions,
             [.. points.Select(p => p.Sha)],
