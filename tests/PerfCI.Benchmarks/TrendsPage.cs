@@ -60,6 +60,7 @@ public static class TrendsPage
         var keys = new List<double>();
         var build = new List<double>();
         var asked = new List<double>();
+        var sent = new List<double>();
         var firstByte = new List<double>();
         var received = new List<double>();
         var interactive = new List<double>();
@@ -96,6 +97,7 @@ public static class TrendsPage
             keys.Add(timeline.GetProperty("keys").GetDouble());
             build.Add(timeline.GetProperty("build").GetDouble());
             asked.Add(timeline.GetProperty("asked").GetDouble());
+            sent.Add(timeline.GetProperty("sent").GetDouble());
             firstByte.Add(timeline.GetProperty("firstByte").GetDouble());
             received.Add(timeline.GetProperty("data").GetDouble());
             interactive.Add(timeline.GetProperty("interactive").GetDouble());
@@ -133,6 +135,7 @@ public static class TrendsPage
             where the time went (navigation start -> ...):
               page's HTML received                      {Median(html),7:0.0} ms  [{html.Min():0.0} - {html.Max():0.0}]
               chart's data asked for                    {Median(asked),7:0.0} ms  [{asked.Min():0.0} - {asked.Max():0.0}]
+              chart's data request sent                 {Median(sent),7:0.0} ms  [{sent.Min():0.0} - {sent.Max():0.0}]
               chart's data: first byte                  {Median(firstByte),7:0.0} ms  [{firstByte.Min():0.0} - {firstByte.Max():0.0}]
               chart's data received ({transferred / 1024:0} KiB on the wire, {decoded / 1024:0} KiB of JSON)
                                                         {Median(received),7:0.0} ms  [{received.Min():0.0} - {received.Max():0.0}]
@@ -151,7 +154,7 @@ public static class TrendsPage
             const navigation = performance.getEntriesByType('navigation')[0];
             const reading = performance.getEntriesByType('resource').find(e => e.name.includes('/api/trends/chart'));
             const timeline = {
-                html: navigation.responseEnd, asked: reading?.startTime ?? NaN, firstByte: reading?.responseStart ?? NaN, data: reading?.responseEnd ?? NaN, interactive: window.__interactiveAt ?? NaN,
+                html: navigation.responseEnd, asked: reading?.startTime ?? NaN, sent: reading?.requestStart ?? NaN, firstByte: reading?.responseStart ?? NaN, data: reading?.responseEnd ?? NaN, interactive: window.__interactiveAt ?? NaN,
                 transferred: reading?.transferSize ?? NaN, decoded: reading?.decodedBodySize ?? NaN,
                 keys: reading?.serverTiming.find(t => t.name === 'keys')?.duration ?? NaN,
                 build: reading?.serverTiming.find(t => t.name === 'build')?.duration ?? NaN,
