@@ -76,11 +76,13 @@ public sealed class TrendsPageTests : BunitContext
         var page = Render<Trends.Trends>();
 
         page.WaitForAssertion(() => Assert.Contains("401 Unauthorized", page.Find("[data-testid=chart-error]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("d-none", page.Find("[data-testid=trend-chart]").ClassList);
         navigation.NavigateTo("/trends?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&hw=h100");
         page.Render(); // what the router does on a navigation
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=no-points]")), TimeSpan.FromSeconds(10));
         Assert.Empty(page.FindAll("[data-testid=chart-error]"));
         Assert.Empty(page.FindAll("[data-testid=trend-summary]"));
+        Assert.Contains("d-none", page.Find("[data-testid=trend-chart]").ClassList);
     }
 
     [Fact]
