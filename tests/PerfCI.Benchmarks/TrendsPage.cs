@@ -68,6 +68,7 @@ public static class TrendsPage
         var hover = new List<double>();
         var zoom = new List<double>();
         var (transferred, decoded) = (0.0, 0.0);
+        var requests = new List<int>();
         for (var load = 0; load <= loads; load++)
         {
             await using var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
@@ -101,6 +102,7 @@ public static class TrendsPage
             firstByte.Add(timeline.GetProperty("firstByte").GetDouble());
             received.Add(timeline.GetProperty("data").GetDouble());
             interactive.Add(timeline.GetProperty("interactive").GetDouble());
+            requests.Add(timeline.GetProperty("requests").GetInt32());
             (transferred, decoded) = (timeline.GetProperty("transferred").GetDouble(), timeline.GetProperty("decoded").GetDouble());
             hover.AddRange(figures.GetProperty("hover").EnumerateArray().Select(e => e.GetDouble()));
             zoom.AddRange(figures.GetProperty("zoom").EnumerateArray().Select(e => e.GetDouble()));
@@ -137,7 +139,7 @@ public static class TrendsPage
               chart's data asked for                    {Median(asked),7:0.0} ms  [{asked.Min():0.0} - {asked.Max():0.0}]
               chart's data request sent                 {Median(sent),7:0.0} ms  [{sent.Min():0.0} - {sent.Max():0.0}]
               chart's data: first byte                  {Median(firstByte),7:0.0} ms  [{firstByte.Min():0.0} - {firstByte.Max():0.0}]
-              chart's data received ({transferred / 1024:0} KiB on the wire, {decoded / 1024:0} KiB of JSON)
+              chart's data received ({transferred / 1024:0} KiB on the wire, {decoded / 1024:0} KiB of JSON; requests per load: {string.Join(",", requests.Distinct())})
                                                         {Median(received),7:0.0} ms  [{received.Min():0.0} - {received.Max():0.0}]
               circuit interactive                       {Median(interactive),7:0.0} ms  [{interactive.Min():0.0} - {interactive.Max():0.0}]
               chart moved into the circuit's element    {(adopted.Count > 0 ? Median(adopted) : double.NaN),7:0.0} ms  ({adopted.Count} of {loads} loads drawn before the circuit)
@@ -152,10 +154,11 @@ public static class TrendsPage
     private const string Measure = """
         async () => {
             const navigation = performance.getEntriesByType('navigation')[0];
-            const reading = performance.getEntriesByType('resource').find(e => e.name.includes('/api/trends/chart'));
+            const readings = performance.getEntriesByType('resource').filter(e => e.name.includes('/api/trends/chart'));
+            const reading = readings[0];
             const timeline = {
                 html: navigation.responseEnd, asked: reading?.startTime ?? NaN, sent: reading?.requestStart ?? NaN, firstByte: reading?.responseStart ?? NaN, data: reading?.responseEnd ?? NaN, interactive: window.__interactiveAt ?? NaN,
-                transferred: reading?.transferSize ?? NaN, decoded: reading?.decodedBodySize ?? NaN,
+                requests: readings.length, transferred: reading?.transferSize ?? NaN, decoded: reading?.decodedBodySize ?? NaN,
                 keys: reading?.serverTiming.find(t => t.name === 'keys')?.duration ?? NaN,
                 build: reading?.serverTiming.find(t => t.name === 'build')?.duration ?? NaN,
             };
