@@ -36,6 +36,7 @@ public sealed class TrendsPageTests : BunitContext
         Assert.Equal(source, module.Invocations.Single(i => i.Identifier == "render").Arguments[1]);
         Assert.Equal(source, page.Find("[data-testid=trend-chart]").GetAttribute("data-trend-src"));
         Assert.Equal(0, _queries.SeriesReads);
+        Assert.Empty(_queries.Prepared);
         Assert.Equal("acme/engine", InputValue(page, "pick-repository"));
         Assert.Equal("chat@c1", InputValue(page, "pick-scenario"));
         Assert.Equal("ttft_p99", InputValue(page, "pick-metric"));
@@ -57,6 +58,9 @@ public sealed class TrendsPageTests : BunitContext
         Assert.Equal("api/trends/chart?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&metric=ttft_p99&hw=h100",
             page.Find("[data-testid=trend-chart]").GetAttribute("data-trend-src"));
         Assert.Equal("ttft_p50", InputValue(page, "pick-metric"));
+        // ... which the server starts reading now.
+        Assert.Equal("api/trends/chart?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&metric=ttft_p99&hw=h100",
+            Assert.Single(_queries.Prepared).ToChartDataUri());
         Assert.Null(_queries.LastSweep);
         Assert.Empty(page.FindAll("[data-testid=sweep-curve]"));
     }
@@ -123,6 +127,10 @@ public sealed class TrendsPageTests : BunitContext
 
         /// <summary>Series read through the page (its circuit): none, the chart script reads them from the server.</summary>
         public int SeriesReads { get; private set; }
+
+        public List<TrendSelection> Prepared { get; } = [];
+
+        public void PrepareChart(TrendSelection selection) => Prepared.Add(selection);
 
         public Task<IReadOnlyList<SeriesKey>> GetSeriesKeysAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<SeriesKey>>([.. Series.Values.Select(s => s.Key)]);

@@ -16,6 +16,7 @@ public static class DashboardExtensions
         builder.Services.AddScoped<IDashboardQueries, DashboardQueries>();
         PerfCI.Server.Bisect.BisectExtensions.AddBisectPages(builder.Services);
         builder.Services.AddScoped<PerfCI.Ui.Trends.ITrendQueries, TrendQueries>();
+        builder.Services.AddSingleton<TrendChartReads>();
         // The trends chart's points (10,000 of them is about 1.5 MB of JSON) travel compressed; the
         // static assets are compressed at build time already.
         builder.Services.AddResponseCompression(options =>

@@ -8,10 +8,12 @@ using PerfCI.Ui.Trends;
 namespace PerfCI.Server.Dashboard;
 
 /// <summary>The trends page's reads: no tracking, a fresh context per call (Blazor circuits outlive a request).</summary>
-public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts, SeriesKeyCache keyCache) : ITrendQueries
+public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts, SeriesKeyCache keyCache, TrendChartReads charts) : ITrendQueries
 {
     /// <summary>A commit subject is shown in a tooltip: longer ones only make the page heavier.</summary>
     private const int MessageLength = 120;
+
+    public void PrepareChart(TrendSelection selection) => charts.Start(selection);
 
     public Task<IReadOnlyList<SeriesKey>> GetSeriesKeysAsync(CancellationToken cancellationToken) =>
         keyCache.GetAsync(ReadSeriesKeysAsync, cancellationToken);

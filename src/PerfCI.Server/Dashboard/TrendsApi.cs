@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -29,11 +28,12 @@ public static class TrendsApi
     /// <c>scenario</c>, and <c>metric</c> and <c>hw</c>, which repeat to overlay lines) on one commit
     /// axis in first-parent order, with their change points and alerts. Overlaid pairs that do not
     /// exist are left out; 404 when none does. <c>Server-Timing</c> says how long the series keys
-    /// (<c>keys</c>, cached), the series (<c>db</c>) and the chart model (<c>build</c>) took.
+    /// (<c>keys</c>, cached), the series (<c>db</c>) and the chart model (<c>build</c>) took, and
+    /// <c>prepared</c> when the read began as the page was prerendered.
     /// </summary>
     public static async Task<Results<Ok<TrendChartModel>, ValidationProblem, ProblemHttpResult>> ChartAsync(
         string? repo, string? suite, string? scenario, [FromQuery(Name = "metric")] string[]? metrics, [FromQuery(Name = "hw")] string[]? hardwareClasses,
-        ITrendQueries queries, HttpResponse response, CancellationToken cancellationToken)
+        TrendChartReads charts, HttpResponse response, CancellationToken cancellationToken)
     {
         var selection = new TrendSelection
         {
@@ -44,28 +44,15 @@ public static class TrendsApi
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors);
 
-        var watch = Stopwatch.StartNew();
-        var keys = await queries.GetSeriesKeysAsync(cancellationToken);
-        var keysMs = watch.Elapsed.TotalMilliseconds;
-        var wanted = selection.SeriesOf(keys);
-        if (wanted.Count == 0)
+        if (await charts.TakeOrReadAsync(selection, cancellationToken) is not { } read)
         {
             return TypedResults.Problem(
                 $"{selection.Repository} has no series {selection.Suite}/{selection.Scenario}/{string.Join(" or ", selection.Metrics)} on {string.Join(" or ", selection.HardwareClasses)}.",
                 statusCode: StatusCodes.Status404NotFound, title: "No such series");
         }
-        var series = new List<TrendSeries>(wanted.Count);
-        foreach (var key in wanted)
-        {
-            if (await queries.GetSeriesAsync(key.Id, cancellationToken) is { } found)
-                series.Add(found);
-        }
-        var seriesMs = watch.Elapsed.TotalMilliseconds - keysMs;
-        var model = TrendChartModels.Build(series);
-        var buildMs = watch.Elapsed.TotalMilliseconds - keysMs - seriesMs;
         response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
-            $"keys;dur={keysMs:0.0};desc=\"series keys\", db;dur={seriesMs:0.0};desc=\"series query\", build;dur={buildMs:0.0};desc=\"chart model\"");
-        return TypedResults.Ok(model);
+            $"keys;dur={read.KeysMs:0.0};desc=\"series keys\", db;dur={read.SeriesMs:0.0};desc=\"series query\", build;dur={read.BuildMs:0.0};desc=\"chart model\"{(read.Prepared ? ", prepared;desc=\"read since the page was prerendered\"" : "")}");
+        return TypedResults.Ok(read.Model);
     }
 
     private static Dictionary<string, string[]> Validate(TrendSelection selection)

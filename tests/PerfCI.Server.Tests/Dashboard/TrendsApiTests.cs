@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using PerfCI.Core.Access;
 using PerfCI.Testing;
 using PerfCI.Ui.Trends;
@@ -88,6 +89,30 @@ public sealed class TrendsApiTests(DatabaseFixture database) : IClassFixture<Dat
         Assert.InRange(line.Values[1]!.Value, 95, 105);
         Assert.InRange(line.High[1]!.Value, 190, 210);
         Assert.InRange(line.Low[1]!.Value, 95, 102);
+    }
+
+    [Fact]
+    public async Task Chart_ThePrerenderedPageNamed_IsReadThen_AndTakenByTheScriptsRequestOnce()
+    {
+        var (repository, shas) = await CreateRepositoryAsync("prepared", 2);
+        for (var i = 0; i < shas.Count; i++)
+            await TrendSeeds.UploadAsync(_server.Services, repository, shas[i], TrendSeeds.Document(i, ttft: 100, throughput: 50), cancellationToken: Ct);
+        await _server.WaitForBackgroundJobsAsync();
+        var selection = TrendSelection.FromUri($"/trends?repo={Uri.EscapeDataString(repository)}&suite=serving&scenario=chat%40c1&metric=ttft_p50&hw=h100");
+        using var client = _server.CreateClient();
+
+        using (var scope = _server.Services.CreateScope())
+            scope.ServiceProvider.GetRequiredService<ITrendQueries>().PrepareChart(selection);
+        using var first = await client.GetAsync("/" + selection.ToChartDataUri(), Ct);
+        using var second = await client.GetAsync("/" + selection.ToChartDataUri(), Ct);
+
+        Assert.Contains("prepared;", string.Join(", ", first.Headers.GetValues("Server-Timing")), StringComparison.Ordinal);
+        Assert.DoesNotContain("prepared", string.Join(", ", second.Headers.GetValues("Server-Timing")), StringComparison.Ordinal);
+        var prepared = (await first.Content.ReadFromJsonAsync<TrendChartModel>(Ct))!;
+        var read = (await second.Content.ReadFromJsonAsync<TrendChartModel>(Ct))!;
+        Assert.Equal(shas, prepared.Shas);
+        Assert.Equal(read.Shas, prepared.Shas);
+        Assert.Equal(read.Lines.Single().Values, prepared.Lines.Single().Values);
     }
 
     [Fact]
