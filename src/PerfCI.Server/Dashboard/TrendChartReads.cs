@@ -23,13 +23,24 @@ public sealed class TrendChartReads(IServiceScopeFactory scopes, TimeProvider ti
     public void Start(TrendSelection selection)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var now = time.GetUtcNow();
-        foreach (var started in _started)
+        var source = selection.ToChartDataUri();
+        var added = false;
+        var started = _started.GetOrAdd(source, _ =>
         {
-            if (started.Value.Until <= now)
-                _started.TryRemove(started);
-        }
-        _started.GetOrAdd(selection.ToChartDataUri(), _ => new Started(Task.Run(() => ReadAsync(selection, prepared: true, CancellationToken.None)), now + Kept));
+            added = true;
+            return new Started(Task.Run(() => ReadAsync(selection, prepared: true, CancellationToken.None)), time.GetUtcNow() + Kept);
+        });
+        if (added)
+            _ = ForgetAsync(source, started);
+    }
+
+    /// <summary>A read nobody took is let go (with the model it holds) once <see cref="Kept"/> has passed.</summary>
+    private async Task ForgetAsync(string source, Started started)
+    {
+        await Task.Delay(Kept, time);
+        _started.TryRemove(KeyValuePair.Create(source, started));
+        // A read that failed and nobody awaited is not an unobserved exception.
+        _ = started.Read.Exception;
     }
 
     /// <summary>The read the page started for this selection, else a new one; null when the selection has no series.</summary>
