@@ -28,7 +28,7 @@ public sealed class ResultIngestorTests(DatabaseFixture database) : IClassFixtur
     private async Task<IngestResult> IngestAsync(ResultDocument document, string repository, string sha = "0123456789abcdef0123456789abcdef01234567")
     {
         await using var db = database.CreateContext();
-        return await new ResultIngestor(db, TimeProvider.System).IngestAsync(document, new IngestTarget(repository, sha) { Suite = "serving" }, Ct);
+        return await new ResultIngestor(db, TimeProvider.System, new PerfCI.Server.Dashboard.SeriesKeyCache(TimeProvider.System)).IngestAsync(document, new IngestTarget(repository, sha) { Suite = "serving" }, Ct);
     }
 
     [Fact]

@@ -21,31 +21,78 @@ public sealed class TrendsPageTests : BunitContext
     }
 
     [Fact]
-    public void DeepLink_RestoresTheSelection_AndDrawsItsSeriesWithMarkers()
+    public void DeepLink_RestoresTheSelection_AndHasTheChartScriptReadItsSeries()
     {
         var module = JSInterop.SetupModule(Module);
-        module.SetupVoid("render", _ => true).SetVoidResult();
+        module.Setup<TrendChartDrawn>("render", _ => true).SetResult(new TrendChartDrawn(3, 1, 0));
         Render<MudPopoverProvider>();
         Services.GetRequiredService<NavigationManager>().NavigateTo("/trends?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p99&hw=a100");
 
         var page = Render<Trends.Trends>();
 
         page.WaitForAssertion(() => Assert.Single(module.Invocations, i => i.Identifier == "render"), TimeSpan.FromSeconds(10));
-        var model = Assert.IsType<TrendChartModel>(module.Invocations.Single(i => i.Identifier == "render").Arguments[1]);
-        Assert.Equal(_queries.Series[3].Points.Select(p => p.Sha), model.Shas);
-        Assert.Equal(["ttft_p99"], model.Lines.Select(l => l.Label));
-        Assert.Equal(("change", 2), (model.Markers[0].Type, model.Markers[0].Index));
+        // The points do not cross the circuit: the script reads them from the server's endpoint.
+        const string source = "api/trends/chart?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p99&hw=a100";
+        Assert.Equal(source, module.Invocations.Single(i => i.Identifier == "render").Arguments[1]);
+        Assert.Equal(source, page.Find("[data-testid=trend-chart]").GetAttribute("data-trend-src"));
+        Assert.Equal(0, _queries.SeriesReads);
+        Assert.Empty(_queries.Prepared);
         Assert.Equal("acme/engine", InputValue(page, "pick-repository"));
         Assert.Equal("chat@c1", InputValue(page, "pick-scenario"));
         Assert.Equal("ttft_p99", InputValue(page, "pick-metric"));
         Assert.Equal("a100", InputValue(page, "pick-hardware"));
-        Assert.Contains("3 commits in first-parent order · 1 change points · 0 alerts", page.Find("[data-testid=trend-summary]").TextContent, StringComparison.Ordinal);
+        page.WaitForAssertion(() => Assert.Contains("3 commits in first-parent order · 1 change points · 0 alerts",
+            page.Find("[data-testid=trend-summary]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Prerender_HoldsThePickersAndTheChartsSource_WithoutReadingTheSweep()
+    {
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        Render<MudPopoverProvider>();
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/trends?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&metric=ttft_p99&hw=h100&sweep=aaa");
+
+        var page = Render<Trends.Trends>();
+
+        // What the chart script, loaded with the page, reads and draws before the circuit starts.
+        Assert.Equal("api/trends/chart?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&metric=ttft_p99&hw=h100",
+            page.Find("[data-testid=trend-chart]").GetAttribute("data-trend-src"));
+        Assert.Equal("ttft_p50", InputValue(page, "pick-metric"));
+        // ... which the server starts reading now.
+        Assert.Equal("api/trends/chart?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&metric=ttft_p99&hw=h100",
+            Assert.Single(_queries.Prepared).ToChartDataUri());
+        Assert.Null(_queries.LastSweep);
+        Assert.Empty(page.FindAll("[data-testid=sweep-curve]"));
+    }
+
+    [Fact]
+    public void ChartThatCouldNotBeRead_SaysWhy_AndOneWithNoPoints_SaysSo()
+    {
+        var module = JSInterop.SetupModule(Module);
+        module.Setup<TrendChartDrawn>("render", i => ((string)i.Arguments[1]!).Contains("metric=ttft_p99", StringComparison.Ordinal))
+            .SetResult(new TrendChartDrawn(0, 0, 0, "The chart's data could not be read: 401 Unauthorized"));
+        module.Setup<TrendChartDrawn>("render", i => ((string)i.Arguments[1]!).Contains("metric=ttft_p50", StringComparison.Ordinal))
+            .SetResult(new TrendChartDrawn(0, 0, 0));
+        Render<MudPopoverProvider>();
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/trends?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p99&hw=h100");
+
+        var page = Render<Trends.Trends>();
+
+        page.WaitForAssertion(() => Assert.Contains("401 Unauthorized", page.Find("[data-testid=chart-error]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("d-none", page.Find("[data-testid=trend-chart]").ClassList);
+        navigation.NavigateTo("/trends?repo=acme%2Fengine&suite=serving&scenario=chat%40c1&metric=ttft_p50&hw=h100");
+        page.Render(); // what the router does on a navigation
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=no-points]")), TimeSpan.FromSeconds(10));
+        Assert.Empty(page.FindAll("[data-testid=chart-error]"));
+        Assert.Empty(page.FindAll("[data-testid=trend-summary]"));
+        Assert.Contains("d-none", page.Find("[data-testid=trend-chart]").ClassList);
     }
 
     [Fact]
     public void BareUrl_PicksTheFirstSeries_AndOffersTheSweepOfAConcurrencyScenario()
     {
-        JSInterop.SetupModule(Module).SetupVoid("render", _ => true).SetVoidResult();
+        JSInterop.SetupModule(Module).Setup<TrendChartDrawn>("render", _ => true).SetResult(new TrendChartDrawn(3, 1, 0));
         Render<MudPopoverProvider>();
         Services.GetRequiredService<NavigationManager>().NavigateTo("/trends?sweep=aaa&sweep=bbb");
 
@@ -78,11 +125,21 @@ public sealed class TrendsPageTests : BunitContext
 
         public SweepRequest? LastSweep { get; private set; }
 
+        /// <summary>Series read through the page (its circuit): none, the chart script reads them from the server.</summary>
+        public int SeriesReads { get; private set; }
+
+        public List<TrendSelection> Prepared { get; } = [];
+
+        public void PrepareChart(TrendSelection selection) => Prepared.Add(selection);
+
         public Task<IReadOnlyList<SeriesKey>> GetSeriesKeysAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<SeriesKey>>([.. Series.Values.Select(s => s.Key)]);
 
-        public Task<TrendSeries?> GetSeriesAsync(long seriesId, CancellationToken cancellationToken) =>
-            Task.FromResult(Series.GetValueOrDefault(seriesId));
+        public Task<TrendSeries?> GetSeriesAsync(long seriesId, CancellationToken cancellationToken)
+        {
+            SeriesReads++;
+            return Task.FromResult(Series.GetValueOrDefault(seriesId));
+        }
 
         public Task<IReadOnlyList<SweepCurve>> GetSweepAsync(SweepRequest request, CancellationToken cancellationToken)
         {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.ResponseCompression;
 using PerfCI.Ui;
 
 namespace PerfCI.Server.Dashboard;
@@ -15,6 +16,15 @@ public static class DashboardExtensions
         builder.Services.AddScoped<IDashboardQueries, DashboardQueries>();
         PerfCI.Server.Bisect.BisectExtensions.AddBisectPages(builder.Services);
         builder.Services.AddScoped<PerfCI.Ui.Trends.ITrendQueries, TrendQueries>();
+        builder.Services.AddSingleton<TrendChartReads>();
+        // The trends chart's points (10,000 of them is about 1.5 MB of JSON) travel compressed; the
+        // static assets are compressed at build time already.
+        builder.Services.AddResponseCompression(options =>
+        {
+            options.EnableForHttps = true;
+            options.Providers.Add<BrotliCompressionProvider>();
+            options.Providers.Add<GzipCompressionProvider>();
+        });
         builder.Services.AddScoped<PerfCI.Ui.Compare.ICompareQueries, CompareQueries>();
         builder.Services.AddScoped<PerfCI.Ui.Runs.IRunQueries, RunQueries>();
         builder.Services.AddScoped<PerfCI.Ui.Alerts.IAlertQueries, AlertQueries>();
@@ -44,5 +54,12 @@ public static class DashboardExtensions
         return builder;
     }
 
-    public static WebApplication MapPerfCiDashboard(this WebApplication app) => app.MapPerfCiUi();
+    public static WebApplication MapPerfCiDashboard(this WebApplication app)
+    {
+        // Only the chart's data: it reflects no secret, and other responses (logs followed live,
+        // Blazor's own) are better left as they are.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api/trends"), branch => branch.UseResponseCompression());
+        app.MapTrendsApi();
+        return app.MapPerfCiUi();
+    }
 }

@@ -8,12 +8,17 @@ using PerfCI.Ui.Trends;
 namespace PerfCI.Server.Dashboard;
 
 /// <summary>The trends page's reads: no tracking, a fresh context per call (Blazor circuits outlive a request).</summary>
-public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts) : ITrendQueries
+public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts, SeriesKeyCache keyCache, TrendChartReads charts) : ITrendQueries
 {
     /// <summary>A commit subject is shown in a tooltip: longer ones only make the page heavier.</summary>
     private const int MessageLength = 120;
 
-    public async Task<IReadOnlyList<SeriesKey>> GetSeriesKeysAsync(CancellationToken cancellationToken)
+    public void PrepareChart(TrendSelection selection) => charts.Start(selection);
+
+    public Task<IReadOnlyList<SeriesKey>> GetSeriesKeysAsync(CancellationToken cancellationToken) =>
+        keyCache.GetAsync(ReadSeriesKeysAsync, cancellationToken);
+
+    private async Task<IReadOnlyList<SeriesKey>> ReadSeriesKeysAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var rows = await db.Series.AsNoTracking()
@@ -36,7 +41,8 @@ public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts) : 
 
         // One query for every point: the measurements with their commits, projected to what the chart
         // shows. Bisect runs measure commits on demand (left out, as in the analysis); pull-request
-        // heads are not on the branch.
+        // heads are not on the branch. The stored median, min and max are the point; the trials
+        // themselves are read only for a commit measured more than once (their trials pool).
         var rows = await (
                 from m in db.Measurements.AsNoTracking()
                 join run in db.Runs on m.RunId equals run.Id
@@ -45,8 +51,13 @@ public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts) : 
                 select new MeasuredRow(
                     m.Id, m.CommitId, m.Commit.FirstParentPosition, m.Commit.Sha,
                     m.Commit.Message.Length > MessageLength ? m.Commit.Message.Substring(0, MessageLength) : m.Commit.Message,
-                    m.Commit.AuthorName, m.Commit.CommittedAt, m.RunId, m.Median, m.Min, m.Max, m.Samples))
+                    m.Commit.AuthorName, m.Commit.CommittedAt, m.RunId, m.Median, m.Min, m.Max, m.Samples.Length))
             .ToListAsync(cancellationToken);
+        var measuredAgain = rows.GroupBy(r => r.CommitId).Where(g => g.Count() > 1).SelectMany(g => g.Select(r => r.Id)).ToList();
+        var samples = measuredAgain.Count == 0
+            ? new Dictionary<long, double[]>()
+            : await db.Measurements.AsNoTracking().Where(m => measuredAgain.Contains(m.Id))
+                .Select(m => new { m.Id, m.Samples }).ToDictionaryAsync(m => m.Id, m => m.Samples, cancellationToken);
 
         var changePoints = await db.ChangePoints.AsNoTracking().Where(c => c.SeriesId == seriesId)
             .OrderBy(c => c.Commit.FirstParentPosition).ThenBy(c => c.Commit.CommittedAt)
@@ -58,7 +69,7 @@ public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts) : 
                 a.ChangePoint != null ? a.ChangePoint.CommitId : a.Group.ToCommitId,
                 a.ChangePoint != null ? a.ChangePoint.Commit.Sha : a.Group.ToCommit.Sha, a.Kind, a.State, a.Magnitude))
             .ToListAsync(cancellationToken);
-        return new TrendSeries(key, Order(rows), changePoints, alerts);
+        return new TrendSeries(key, Order(rows, samples), changePoints, alerts);
     }
 
     public async Task<IReadOnlyList<SweepCurve>> GetSweepAsync(SweepRequest request, CancellationToken cancellationToken)
@@ -107,7 +118,7 @@ public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts) : 
     /// First-parent order, one point per commit. A repository whose history the server never read
     /// (results uploaded for a repository it cannot clone) is ordered by commit time instead.
     /// </summary>
-    private static List<TrendPoint> Order(List<MeasuredRow> rows)
+    private static List<TrendPoint> Order(List<MeasuredRow> rows, Dictionary<long, double[]> samples)
     {
         var onBranch = rows.Any(r => r.Position is not null);
         var ordered = onBranch
@@ -119,29 +130,29 @@ public sealed class TrendQueries(IDbContextFactory<PerfCiDbContext> contexts) : 
         {
             if (pooled.Count > 0 && pooled[0].CommitId != row.CommitId)
             {
-                points.Add(Point(pooled, onBranch ? pooled[0].Position!.Value : points.Count));
+                points.Add(Point(pooled, onBranch ? pooled[0].Position!.Value : points.Count, samples));
                 pooled.Clear();
             }
             pooled.Add(row);
         }
         if (pooled.Count > 0)
-            points.Add(Point(pooled, onBranch ? pooled[0].Position!.Value : points.Count));
+            points.Add(Point(pooled, onBranch ? pooled[0].Position!.Value : points.Count, samples));
         return points;
     }
 
     /// <summary>A commit's point: one measurement as stored; re-runs of the commit pool their trials.</summary>
-    private static TrendPoint Point(List<MeasuredRow> rows, int position)
+    private static TrendPoint Point(List<MeasuredRow> rows, int position, Dictionary<long, double[]> samples)
     {
         var first = rows[0];
         var last = rows[^1];
         if (rows.Count == 1)
-            return new TrendPoint(first.CommitId, position, first.Sha, first.Message, first.Author, first.CommittedAt, first.RunId, first.Median, first.Min, first.Max, first.Samples.Length);
-        var samples = rows.SelectMany(r => r.Samples).ToArray();
-        var summary = SampleSummary.Of(samples);
-        return new TrendPoint(first.CommitId, position, first.Sha, first.Message, first.Author, first.CommittedAt, last.RunId, summary.Median, summary.Min, summary.Max, samples.Length);
+            return new TrendPoint(first.CommitId, position, first.Sha, first.Message, first.Author, first.CommittedAt, first.RunId, first.Median, first.Min, first.Max, first.Trials);
+        var pooled = rows.SelectMany(r => samples[r.Id]).ToArray();
+        var summary = SampleSummary.Of(pooled);
+        return new TrendPoint(first.CommitId, position, first.Sha, first.Message, first.Author, first.CommittedAt, last.RunId, summary.Median, summary.Min, summary.Max, pooled.Length);
     }
 
     private sealed record MeasuredRow(
         long Id, long CommitId, int? Position, string Sha, string Message, string Author, DateTimeOffset CommittedAt,
-        long RunId, double Median, double Min, double Max, double[] Samples);
+        long RunId, double Median, double Min, double Max, int Trials);
 }

@@ -15,6 +15,7 @@ public static class ApiExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueueSignal>());
         builder.Services.AddSingleton<JobClaims>();
         builder.Services.AddScoped<PerfCI.Server.Results.ResultIngestor>();
+        builder.Services.AddSingleton<PerfCI.Server.Dashboard.SeriesKeyCache>();
         builder.Services.AddScoped<PerfCI.Server.Analysis.RunComparer>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, RunnerAuthenticationHandler>(RunnerAuthenticationHandler.SchemeName, null);

@@ -119,6 +119,7 @@ public static class ServerCommandLine
             }
             var builder = CommandHost([.. parse.UnmatchedTokens]);
             builder.Services.AddScoped<ResultIngestor>();
+            builder.Services.AddSingleton<PerfCI.Server.Dashboard.SeriesKeyCache>();
             builder.Services.AddPerfCiJobStorage();
             using var host = builder.Build();
             await host.Services.MigrateDatabaseAsync(ct);

@@ -31,7 +31,7 @@ public sealed class IngestException(string message) : Exception(message);
 /// sample (binary COPY), the series they extend, and the document itself. Idempotent: the same
 /// document for the same target is stored once. All or nothing, in one transaction.
 /// </summary>
-public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
+public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time, PerfCI.Server.Dashboard.SeriesKeyCache seriesKeys)
 {
     public async Task<IngestResult> IngestAsync(ResultDocument document, IngestTarget target, CancellationToken cancellationToken)
     {
@@ -79,7 +79,7 @@ public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
             var suite = await db.Suites.SingleAsync(s => s.RepositoryId == repository.Id && s.Name == suiteName, ct);
 
             var run = await RunForAsync(target, repository.Id, commit.Id, hardwareClass, now, ct);
-            var series = await SeriesForAsync(document, repository.Id, suite.Id, hardwareClass, now, ct);
+            var (series, created) = await SeriesForAsync(document, repository.Id, suite.Id, hardwareClass, now, ct);
             var measurements = await CopyMeasurementsAsync(document, series, run.Id, target.JobId, commit.Id, now, ct);
             db.JobResults.Add(new JobResult
             {
@@ -87,6 +87,9 @@ public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
             });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            // The trends pickers offer a new series at once.
+            if (created)
+                seriesKeys.Invalidate();
             return new IngestResult(run.Id, false, series.Count, measurements, hardwareClass);
         }, cancellationToken);
     }
@@ -109,14 +112,18 @@ public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
         return run;
     }
 
-    /// <summary>The series every metric extends, created where new; a unit or direction that changed is refused.</summary>
-    private async Task<Dictionary<(string Scenario, string Metric), Series>> SeriesForAsync(
+    /// <summary>
+    /// The series every metric extends, created where new (then <c>Created</c>); a unit or direction
+    /// that changed is refused.
+    /// </summary>
+    private async Task<(Dictionary<(string Scenario, string Metric), Series> Series, bool Created)> SeriesForAsync(
         ResultDocument document, long repositoryId, long suiteId, string hardwareClass, DateTimeOffset now, CancellationToken ct)
     {
         var known = await db.Series
             .Where(s => s.RepositoryId == repositoryId && s.SuiteId == suiteId && s.HardwareClass == hardwareClass)
             .ToDictionaryAsync(s => (s.Scenario, s.Metric), ct);
         var result = new Dictionary<(string, string), Series>();
+        var created = false;
         foreach (var (scenario, s) in document.Scenarios.Select((scenario, s) => (scenario, s)))
         {
             foreach (var (metric, m) in scenario.Metrics.Select((metric, m) => (metric, m)))
@@ -139,12 +146,13 @@ public sealed class ResultIngestor(PerfCiDbContext db, TimeProvider time)
                     };
                     db.Series.Add(series);
                     known[key] = series;
+                    created = true;
                 }
                 result[key] = series;
             }
         }
         await db.SaveChangesAsync(ct);
-        return result;
+        return (result, created);
     }
 
     private async Task<int> CopyMeasurementsAsync(

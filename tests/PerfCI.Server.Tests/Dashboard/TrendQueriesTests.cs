@@ -65,6 +65,36 @@ public sealed class TrendQueriesTests(DatabaseFixture database) : IClassFixture<
     }
 
     [Fact]
+    public async Task SeriesKeys_AreKeptAWhile_ButASeriesTheIngestCreates_ShowsAtOnce()
+    {
+        var (repository, shas) = await CreateRepositoryAsync("keys", 2);
+        await TrendSeeds.UploadAsync(_server.Services, repository, shas[0], TrendSeeds.Document(0, ttft: 100, throughput: 50), cancellationToken: Ct);
+        var queries = Queries<ITrendQueries>();
+        var before = await queries.GetSeriesKeysAsync(Ct);
+        // A series written behind the server's back (as another server would) waits for the keys to expire.
+        await using (var db = _server.CreateDbContext())
+        {
+            var chat = await db.Series.AsNoTracking().FirstAsync(s => s.Repository.Name == "keys", Ct);
+            db.Series.Add(new PerfCI.Data.Entities.Series
+            {
+                RepositoryId = chat.RepositoryId, SuiteId = chat.SuiteId, Scenario = "chat@c1", Metric = "written_aside", HardwareClass = "h100",
+                Unit = "ms", Direction = MetricDirection.LowerIsBetter, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync(Ct);
+        }
+        var cached = await Queries<ITrendQueries>().GetSeriesKeysAsync(Ct);
+
+        await TrendSeeds.UploadAsync(_server.Services, repository, shas[1], TrendSeeds.Document(1, ttft: 100, throughput: 50, 5, 0.01, 8), cancellationToken: Ct);
+        var after = await Queries<ITrendQueries>().GetSeriesKeysAsync(Ct);
+
+        Assert.Equal(3, before.Count(k => k.Repository == repository));
+        Assert.Same(before, cached);
+        Assert.Contains(after, k => k.Repository == repository && k.Scenario == "chat@c8");
+        Assert.Contains(after, k => k.Repository == repository && k.Metric == "written_aside");
+        await _server.WaitForBackgroundJobsAsync();
+    }
+
+    [Fact]
     public async Task Sweep_GivesLatencyAgainstThroughput_PerConcurrency_ForEachCommit()
     {
         var (repository, shas) = await CreateRepositoryAsync("sweep", 2);

@@ -5,6 +5,12 @@ namespace PerfCI.Ui.Trends;
 /// <summary>What the trends page reads, implemented by the server with no-tracking queries.</summary>
 public interface ITrendQueries
 {
+    /// <summary>
+    /// The prerendered page names the chart data its script will ask for in a moment
+    /// (<see cref="TrendSelection.ToChartDataUri"/>): the server may start reading it now.
+    /// </summary>
+    void PrepareChart(TrendSelection selection);
+
     /// <summary>Every series there is, for the pickers (a few thousand rows at most: their keys only).</summary>
     Task<IReadOnlyList<SeriesKey>> GetSeriesKeysAsync(CancellationToken cancellationToken);
 

@@ -3,8 +3,8 @@ using PerfCI.Core.Domain;
 namespace PerfCI.Ui.Trends;
 
 /// <summary>
-/// What the chart script draws, in columns (one entry per commit) so that 10,000 points cross the
-/// circuit as a few arrays rather than 10,000 objects. The x axis is the commits' index in
+/// What the chart script draws, in columns (one entry per commit) so that 10,000 points travel as a
+/// few JSON arrays rather than 10,000 objects (the server's <c>/api/trends/chart</c>). The x axis is the commits' index in
 /// first-parent order over all overlaid series; a series without a point at a commit has null there.
 /// </summary>
 public sealed record TrendChartModel(
@@ -34,17 +34,20 @@ public static class TrendChartModels
     {
         ArgumentNullException.ThrowIfNull(series);
         // Commits by position; a commit is the same commit in every series of a repository.
-        var commits = new SortedDictionary<int, TrendPoint>();
+        var commits = new Dictionary<int, TrendPoint>();
         foreach (var s in series)
             foreach (var point in s.Points)
                 commits.TryAdd(point.Position, point);
         var positions = commits.Keys.ToArray();
+        Array.Sort(positions);
+        var points = new TrendPoint[positions.Length];
         var indexOfPosition = new Dictionary<int, int>(positions.Length);
         var indexOfCommit = new Dictionary<long, int>(positions.Length);
         for (var i = 0; i < positions.Length; i++)
         {
+            points[i] = commits[positions[i]];
             indexOfPosition[positions[i]] = i;
-            indexOfCommit[commits[positions[i]].CommitId] = i;
+            indexOfCommit[points[i].CommitId] = i;
         }
 
         var lines = new List<TrendChartLine>(series.Count);
@@ -77,7 +80,6 @@ public static class TrendChartModels
             }
         }
 
-        var points = positions.Select(p => commits[p]).ToArray();
         return new TrendChartModel(
             positions,
             [.. points.Select(p => p.Sha)],
@@ -105,3 +107,6 @@ public static class TrendChartModels
     private static string Snake(string pascal) =>
         string.Concat(pascal.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 }
+
+/// <summary>What the chart script drew: its commits, change points and alerts; <see cref="Error"/> when it could not read them.</summary>
+public sealed record TrendChartDrawn(int Points, int ChangePoints, int Alerts, string? Error = null);

@@ -12,6 +12,12 @@ public sealed record TrendSelection
 {
     public const string Path = "/trends";
 
+    /// <summary>
+    /// The server's endpoint of a selection's chart data (<see cref="TrendChartModel"/> as JSON), relative
+    /// to the page's base address; the chart script reads it while the circuit starts.
+    /// </summary>
+    public const string ChartDataPath = "api/trends/chart";
+
     public string? Repository { get; init; }
     public string? Suite { get; init; }
     public string? Scenario { get; init; }
@@ -40,7 +46,12 @@ public sealed record TrendSelection
     }
 
     /// <summary>The URL that restores this selection.</summary>
-    public string ToUri()
+    public string ToUri() => Path + Query(withSweep: true);
+
+    /// <summary>Where the chart script reads this selection's lines (its series, no sweep), relative to the base address.</summary>
+    public string ToChartDataUri() => ChartDataPath + Query(withSweep: false);
+
+    private string Query(bool withSweep)
     {
         var query = new StringBuilder();
         void Add(string key, string? value)
@@ -56,9 +67,12 @@ public sealed record TrendSelection
             Add("metric", metric);
         foreach (var hardware in HardwareClasses)
             Add("hw", hardware);
-        foreach (var commit in SweepCommits)
-            Add("sweep", commit);
-        return Path + query;
+        if (withSweep)
+        {
+            foreach (var commit in SweepCommits)
+                Add("sweep", commit);
+        }
+        return query.ToString();
     }
 
     /// <summary>

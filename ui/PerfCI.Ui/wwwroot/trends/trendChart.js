@@ -2,6 +2,12 @@
 // change points and alerts as markers; drag to zoom, wheel to zoom, shift+wheel to pan, double-click
 // to reset, hover for the commit, click to open its run. Measured against the alternatives in
 // docs/dashboard.md: canvas keeps 10,000 points smooth where SVG does not.
+//
+// The points do not cross the page's circuit: the chart reads them from the server's JSON endpoint
+// (compressed) named by its element's data-trend-src. The dashboard loads this module with every
+// page; when a page's prerendered HTML holds a trends chart, the module reads and draws it at once,
+// while Blazor's circuit starts. The circuit then renders the page again (a new element): render()
+// moves the chart already drawn into it rather than reading and drawing it twice.
 
 const base = document.querySelector('base')?.getAttribute('href') ?? '/';
 let loading;
@@ -39,14 +45,102 @@ function escape(text) {
     return String(text).replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
-export async function render(host, model) {
+/** Charts drawn from the prerendered page (promises of their state), by their data's address, until render() takes them. */
+const early = new Map();
+
+/**
+ * Reads a chart's data: the model (TrendChartModel as JSON) and the server's query time. A fetch as
+ * plain as the prerendered page's <link rel=preload as=fetch crossorigin=anonymous>, so that it takes
+ * the preloaded answer.
+ */
+async function read(src) {
+    const response = await fetch(new URL(src, document.baseURI));
+    if (!response.ok) {
+        let detail = '';
+        try { const problem = await response.json(); detail = problem.detail ?? problem.title ?? ''; } catch { /* not problem details */ }
+        throw new Error(`The chart's data could not be read: ${response.status}${detail ? ' ' + detail : ''}`);
+    }
+    const timing = /(?:^|,)\s*db;[^,]*dur=([0-9.]+)/.exec(response.headers.get('Server-Timing') ?? '');
+    return { model: await response.json(), queryMs: timing ? Number(timing[1]) : null };
+}
+
+function summaryOf(model) {
+    return {
+        points: model.positions.length,
+        changePoints: model.markers.filter(m => m.type === 'change').length,
+        alerts: model.markers.filter(m => m.type === 'alert').length,
+    };
+}
+
+/**
+ * Draws the chart of src into host and returns what it drew ({ points, changePoints, alerts }),
+ * or null when a later render() of the same host replaced it meanwhile. Rejects when the data
+ * cannot be read.
+ */
+export async function render(host, src) {
+    const token = host._token = {};
+    const drawnEarly = early.get(src);
+    early.delete(src);
+    const state = drawnEarly ? await drawnEarly : null;
+    if (host._token !== token) return null;
+    if (state) {
+        if (state.host !== host) adopt(state, host);
+        return state.summary;
+    }
+    return (await draw(host, read(src), token))?.summary ?? null;
+}
+
+/** The chart drawn into the prerendered element moves into the element the circuit rendered. */
+function adopt(state, host) {
+    const from = state.host;
+    state.observer?.disconnect();
+    state.observer = null;
+    dispose(host);
+    host.replaceChildren(...from.childNodes);
+    host.style.position = 'relative';
+    for (const key of ['queryMs', 'drawMs', 'paintedAt', 'points']) {
+        if (from.dataset[key] !== undefined) host.dataset[key] = from.dataset[key];
+    }
+    from._resize?.disconnect();
+    from._chart = from._resize = from._state = null;
+    host.dataset.adoptedAt = performance.now().toFixed(1);
+    state.host = host;
+    host._state = state;
+    host._chart = state.chart;
+    if (state.chart) {
+        host._resize = observeSize(state);
+        state.chart.syncRect?.(true);
+    }
+}
+
+function observeSize(state) {
+    const observer = new ResizeObserver(() => {
+        const host = state.host, chart = state.chart;
+        // An element Blazor just took out of the page measures 0: not a size to draw at.
+        if (!host.isConnected || host.clientWidth === 0) return;
+        const width = Math.max(320, host.clientWidth);
+        if (Math.abs(width - chart.width) > 1) chart.setSize({ width, height: 420 });
+    });
+    observer.observe(state.host);
+    return observer;
+}
+
+async function draw(host, reading, token) {
+    const [{ model, queryMs }] = await Promise.all([reading, loadUPlot()]);
+    if (token !== undefined && host._token !== token) return null;
     const started = performance.now();
-    await loadUPlot();
     dispose(host);
     host.innerHTML = '';
     host.style.position = 'relative';
+    if (queryMs != null) host.dataset.queryMs = queryMs.toFixed(1);
+    const state = { host, chart: null, model, summary: summaryOf(model) };
+    host._state = state;
 
     const n = model.positions.length;
+    if (n === 0) {
+        host.dataset.points = '0';
+        return state;
+    }
     const x = new Float64Array(n);
     for (let i = 0; i < n; i++) x[i] = i;
     const data = [x];
@@ -129,7 +223,7 @@ export async function render(host, model) {
             + rows + marks;
         tooltip.style.display = 'block';
         const left = u.over.offsetLeft + u.cursor.left, top = u.over.offsetTop + u.cursor.top;
-        const flip = left + 20 + tooltip.offsetWidth > host.clientWidth;
+        const flip = left + 20 + tooltip.offsetWidth > state.host.clientWidth;
         tooltip.style.left = (flip ? left - 12 - tooltip.offsetWidth : left + 12) + 'px';
         tooltip.style.top = Math.max(0, top - tooltip.offsetHeight - 8) + 'px';
     }
@@ -148,8 +242,8 @@ export async function render(host, model) {
     const chart = new uPlot(options, data, host);
     host.appendChild(markerLayer);
     host.appendChild(tooltip);
+    state.chart = chart;
     host._chart = chart;
-    host._model = model;
 
     const over = chart.over;
     over.addEventListener('mouseleave', () => tooltip.style.display = 'none');
@@ -181,18 +275,17 @@ export async function render(host, model) {
         if (window.Blazor?.navigateTo) window.Blazor.navigateTo(href); else window.location.assign(base + href);
     });
 
-    host._resize = new ResizeObserver(() => {
-        const width = Math.max(320, host.clientWidth);
-        if (Math.abs(width - chart.width) > 1) chart.setSize({ width, height: 420 });
-    });
-    host._resize.observe(host);
+    host._resize = observeSize(state);
 
-    // First paint: the frame after the chart drew.
+    // First paint: the frame after the chart drew (the chart may have moved to another element meanwhile).
     await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-    host.dataset.renderMs = (performance.now() - started).toFixed(1);
-    host.dataset.paintedAt = performance.now().toFixed(1);
-    host.dataset.points = String(n);
-    return n;
+    const painted = performance.now();
+    for (const element of new Set([host, state.host])) {
+        element.dataset.drawMs = (painted - started).toFixed(1);
+        element.dataset.paintedAt = painted.toFixed(1);
+        element.dataset.points = String(n);
+    }
+    return state;
 }
 
 export function dispose(host) {
@@ -200,4 +293,31 @@ export function dispose(host) {
     host._chart?.destroy();
     host._chart = null;
     host._resize = null;
+    host._state = null;
+}
+
+// Loaded with the page: a prerendered trends chart is read and drawn now, not once the circuit is up.
+// When the circuit renders the page again, its new element takes the chart in the same task (before
+// the browser paints), so the chart never blinks out; render() finds it there.
+const prerendered = document.querySelector('[data-testid=trend-chart][data-trend-src]');
+if (prerendered) {
+    const src = prerendered.dataset.trendSrc;
+    const moveWhenReplaced = state => {
+        const replaced = () => {
+            if (state.host.isConnected) return false;
+            const next = [...document.querySelectorAll('[data-testid=trend-chart][data-trend-src]')].find(e => e.dataset.trendSrc === src);
+            if (!next) return false;
+            if (next !== state.host && !next._state) adopt(state, next);
+            return true;
+        };
+        if (!replaced()) {
+            const observer = state.observer = new MutationObserver(() => { if (replaced()) observer.disconnect(); });
+            observer.observe(document.body, { childList: true, subtree: true });
+            // Left in place for good (the circuit never came, another page was opened): stop looking.
+            setTimeout(() => observer.disconnect(), 120_000);
+        }
+        return state;
+    };
+    // A failure here is render()'s to report: it reads again.
+    early.set(src, draw(prerendered, read(src)).then(moveWhenReplaced, () => null));
 }
