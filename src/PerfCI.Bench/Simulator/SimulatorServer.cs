@@ -159,11 +159,12 @@ public static partial class SimulatorServer
                     EndEvent(writer, json);
                 }
                 // Events that are already due go out in one write; a lone event is flushed at once.
-                if (!events.TryPeek(out _))
+                // The last one goes out with [DONE] and the end of the response, in one send.
+                if (!e.Final && !events.TryPeek(out _))
                     await writer.FlushAsync(context.RequestAborted);
                 truth?.Events.Add((Stopwatch.GetTimestamp(), e.Tokens));
             }
-            await writer.WriteAsync(Done, context.RequestAborted);
+            writer.Write(Done); // sent, with the end of the response, when the handler returns
             if (truth is not null)
                 truth.Ended = Stopwatch.GetTimestamp();
         }
