@@ -15,8 +15,22 @@ namespace PerfCI.Bench;
 /// <c>perfci-bench ceiling</c>: how much the client itself can measure. The simulated engine with
 /// zero latency runs pinned to one core, the client pinned to another, then wrk on the client's
 /// core against the same server for comparison. Figures, not a test: run it on the machine you
-/// care about.
+/// care about, quiet.
 /// </summary>
+/// <remarks>
+/// <para>Throughput: what the client did in the window divided by the processor time its process
+/// used in the window (all its threads, user and system): what one core sustains at this
+/// client's cost per request or event, whether or not the server kept the client's core busy.</para>
+/// <para>Added latency per token event (the paced phase: 256 streams, a token per stream every
+/// 20 ms, all 256 from one engine step): the server stamps each token event with the machine's
+/// monotonic clock as the last thing before serialising that one event and flushing it, and a
+/// lone event's flush is its send(2) on the handler's thread (Kestrel schedules inline). The client
+/// records the event's time when the read that brought it returns, before parsing it. The lag is
+/// the difference: one event's serialisation and send on the server (which on loopback includes
+/// the delivery into the client's socket), the wake-up of the client's thread, the socket and
+/// HTTP layers, and any wait behind other events the client was handling. See
+/// <see cref="EventLag"/> for how that is split.</para>
+/// </remarks>
 internal static partial class CeilingCommand
 {
     private const double TargetRequestsPerSecond = 5_000;
@@ -94,7 +108,7 @@ internal static partial class CeilingCommand
             await WaitForHealthAsync(new Uri(pacedUrl + "health"), ct);
             if (Console.IsOutputRedirected)
                 AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160); // a log keeps the table's rows whole
-            AnsiConsole.MarkupLine($"[grey]server pinned to core {serverCore}, client to core {clientCore}, {seconds} s per phase[/]");
+            AnsiConsole.MarkupLine($"[grey]server pinned to core {serverCore}, client to core {clientCore}, {seconds} s per phase; load average {LoadAverage()}[/]");
 
             var requests = await RunClientAsync(clientCore, url, "requests", 64, seconds, ct);
             var wrk = skipWrk ? null : await RunWrkAsync(clientCore, url, seconds, ct);
@@ -127,6 +141,7 @@ internal static partial class CeilingCommand
                 $"{requests.WarmupSeconds:0.0} / {events.WarmupSeconds:0.0} / {latency.WarmupSeconds:0.0}, {requests.JitMsInWindow + events.JitMsInWindow + latency.JitMsInWindow:0}", "", "");
             table.AddRow("Failed requests", (requests.Failed + events.Failed + latency.Failed).ToString(CultureInfo.InvariantCulture), "0", "");
             AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"[grey]load average {LoadAverage()}[/]");
             return 0;
         }
         finally
@@ -183,7 +198,8 @@ internal static partial class CeilingCommand
                     if (record.ServerStamps is { } stamps && stamps.Count == record.TokenEvents.Count)
                         inWindow.Add(new StampedEvent(stamps[i].SentMs, at, stamps[i].FirstOfRead));
                 }
-                stamped.Add(inWindow);
+                if (inWindow.Count > 0)
+                    stamped.Add(inWindow);
                 if (record.SentMs >= start && record.EndMs < end)
                 {
                     Interlocked.Increment(ref requests);
@@ -370,6 +386,9 @@ internal static partial class CeilingCommand
     }
 
     private static string Format(double? value, string format = "0.000") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
 
     private static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
 
