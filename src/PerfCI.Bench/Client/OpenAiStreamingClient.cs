@@ -15,6 +15,8 @@ public sealed class OpenAiStreamingClient : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly HttpClient _http;
+    // Each path's absolute URI, built once: a relative one is combined with the base and parsed again on every request.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _uris = new();
 
     public OpenAiStreamingClient(Uri baseAddress, TimeSpan requestTimeout, string? apiKey = null, bool askForEventStamps = false)
     {
@@ -45,7 +47,8 @@ public sealed class OpenAiStreamingClient : IDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        var uri = _uris.GetOrAdd(path, static (relative, baseAddress) => new Uri(baseAddress, relative), _http.BaseAddress!);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
         var state = new StreamState(record, clock);
         record.SentMs = clock.NowMs;
