@@ -61,7 +61,13 @@ internal static partial class CeilingCommand
             await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(figures));
             return 0;
         });
-        return [ceiling, client];
+        var port = new Option<int>("--port") { Required = true };
+        var connections = new Option<int>("--connections") { DefaultValueFactory = _ => 256 };
+        var stepMs = new Option<double>("--step-ms") { DefaultValueFactory = _ => 20 };
+        var floorSend = new Command("ceiling-floor-send", "The sender of the ceiling benchmark's bare-socket floor (run by 'ceiling').") { port, connections, stepMs };
+        floorSend.Hidden = true;
+        floorSend.SetAction(parse => SocketFloor.Send(parse.GetValue(port), parse.GetValue(connections), parse.GetValue(stepMs), CancellationToken.None));
+        return [ceiling, client, floorSend];
     }
 
     /// <summary>
@@ -114,6 +120,9 @@ internal static partial class CeilingCommand
             var wrk = skipWrk ? null : await RunWrkAsync(clientCore, url, seconds, ct);
             var events = await RunClientAsync(clientCore, url, "events", 256, seconds, ct);
             var latency = await RunClientAsync(clientCore, pacedUrl, "events", 256, seconds, ct);
+            var floor = await RunFloorAsync(serverCore, clientCore, 256, seconds, ct);
+            var single = await RunClientAsync(clientCore, pacedUrl, "events", 1, seconds, ct);
+            var singleFloor = await RunFloorAsync(serverCore, clientCore, 1, seconds, ct);
 
             string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
             string Share(Figures f) => $"client core {f.ClientCoreShare:P0} busy";
@@ -137,9 +146,18 @@ internal static partial class CeilingCommand
                 table.AddRow("  burst: events / server sends them in / client has them in (ms)", $"{Format(lag.BurstSize, "0")} / {Format(lag.ServerSpanMs)} / {Format(lag.ClientSpanMs)}", "", $"{lag.Bursts} bursts");
                 table.AddRow("  events that shared a read with an earlier one of their stream", N(lag.LaterInRead), "", lag.LaterInRead > 0 ? $"p50 {Format(lag.LaterInReadP50)} ms vs first of read {Format(lag.FirstOfReadP50)} ms" : "");
             }
+            if (floor.Lag is { } bare)
+            {
+                table.AddRow("Bare sockets, same bursts (no HTTP, no parsing): mean (ms)", Format(bare.Mean), "", "the machine's floor for any one-core client");
+                table.AddRow("  p50 / p90 / p99 (ms)", $"{Format(bare.P50)} / {Format(bare.P90)} / {Format(bare.P99)}", "", "");
+                table.AddRow("  first event of each burst, p50 (ms); burst sent in / received in (ms)", $"{Format(bare.FirstOfBurstP50)}; {Format(bare.ServerSpanMs)} / {Format(bare.ClientSpanMs)}", "", "");
+            }
+            if (single.Lag is { } one && singleFloor.Lag is { } oneBare)
+                table.AddRow("One stream, a token every 20 ms: client / bare socket, p50 (ms)", $"{Format(one.P50)} / {Format(oneBare.P50)}", "", "nothing to queue behind: wake-up and path only");
             table.AddRow("Warm-up before each window (s), JIT time inside the windows (ms)",
-                $"{requests.WarmupSeconds:0.0} / {events.WarmupSeconds:0.0} / {latency.WarmupSeconds:0.0}, {requests.JitMsInWindow + events.JitMsInWindow + latency.JitMsInWindow:0}", "", "");
-            table.AddRow("Failed requests", (requests.Failed + events.Failed + latency.Failed).ToString(CultureInfo.InvariantCulture), "0", "");
+                string.Join(" / ", new[] { requests, events, latency, floor, single, singleFloor }.Select(f => f.WarmupSeconds.ToString("0.0", CultureInfo.InvariantCulture)))
+                + $", {new[] { requests, events, latency, floor, single, singleFloor }.Sum(f => f.JitMsInWindow):0}", "", "");
+            table.AddRow("Failed requests", (requests.Failed + events.Failed + latency.Failed + single.Failed).ToString(CultureInfo.InvariantCulture), "0", "");
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"[grey]load average {LoadAverage()}[/]");
             return 0;
@@ -208,7 +226,9 @@ internal static partial class CeilingCommand
                 }
             }
         }
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync, ct)).ToArray();
+        // The floor: the same bursts from a bare socket sender, received with no HTTP at all.
+        Task<List<StampedEvent>>? floor = phase == "floor" ? SocketFloor.ReceiveAsync(url.Port, concurrency, clock, stop.Token) : null;
+        var workers = floor is null ? Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync, ct)).ToArray() : [floor];
 
         var warmup = await WarmUpAsync(ct);
         var process = Process.GetCurrentProcess();
@@ -225,6 +245,12 @@ internal static partial class CeilingCommand
         await Task.WhenAll(workers);
 
         var measured = (window.EndMs - window.StartMs) / 1000;
+        if (floor is not null)
+        {
+            var received = floor.Result.Where(e => e.ReceivedMs >= window.StartMs && e.ReceivedMs < window.EndMs).ToList();
+            tokenEvents = received.Count;
+            stamped.Add(received);
+        }
         var lag = EventLag.Of([.. stamped.SelectMany(l => l)]);
         return new Figures(phase, concurrency, measured, requests, failed, tokenEvents, requests / measured, tokenEvents / measured,
             (cpuAtEnd - cpuAtStart).TotalSeconds, warmup.TotalSeconds, jitInWindow.TotalMilliseconds, lag is null ? null : LagFigures.Of(lag));
@@ -262,6 +288,20 @@ internal static partial class CeilingCommand
         public double StartMs { get => Volatile.Read(ref _start); set => Volatile.Write(ref _start, value); }
 
         public double EndMs { get => Volatile.Read(ref _end); set => Volatile.Write(ref _end, value); }
+    }
+
+    private static async Task<Figures> RunFloorAsync(int serverCore, int clientCore, int connections, int seconds, CancellationToken ct)
+    {
+        var port = FreePort.Next();
+        using var sender = Start(serverCore, Self(["ceiling-floor-send", "--port", port.ToString(CultureInfo.InvariantCulture), "--connections", connections.ToString(CultureInfo.InvariantCulture), "--step-ms", "20"]));
+        try
+        {
+            return await RunClientAsync(clientCore, $"http://127.0.0.1:{port}/", "floor", connections, seconds, ct);
+        }
+        finally
+        {
+            sender.Kill(entireProcessTree: true);
+        }
     }
 
     private static async Task<Figures> RunClientAsync(int core, string url, string phase, int concurrency, int seconds, CancellationToken ct)
