@@ -8,12 +8,14 @@ using PerfCI.Bench.Metrics;
 namespace PerfCI.Bench;
 
 /// <summary>
-/// The floor under the ceiling benchmark's added latency: the same bursts (a message per connection
-/// every step, sent one after another, each stamped just before its send(2)) between two processes
-/// on the same two cores, with no HTTP, no JSON and no SSE on either side. The receiver is the
-/// thinnest .NET one: a loop of Socket.ReceiveAsync per connection, on the same socket engine (and
-/// inline completions) as the client. What it measures is what the machine, the kernel and .NET's
-/// sockets cost any one-core client; what the client measures above it is the client's own.
+/// A reference for the ceiling benchmark's added latency: bursts like the paced engine's (a message
+/// per connection every step, sent one after another, each stamped just before its send(2)) between
+/// two processes on the same two cores, with no HTTP, no JSON and no SSE on either side. The
+/// receiver is the thinnest .NET one: a loop of Socket.ReceiveAsync per connection, on the same
+/// socket engine (and inline completions) as the client. The first event of each burst finds the
+/// receiver idle: its lag is the machine's wake-up and socket path, a floor for any client. The
+/// bare sender is faster than Kestrel, so its later events show the queueing any one-core receiver
+/// has when a burst comes in faster than it handles events.
 /// </summary>
 internal static class SocketFloor
 {
