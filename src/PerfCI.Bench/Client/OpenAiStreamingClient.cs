@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -16,6 +15,8 @@ public sealed class OpenAiStreamingClient : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly HttpClient _http;
+    // Each path's absolute URI, built once: a relative one is combined with the base and parsed again on every request.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _uris = new();
 
     public OpenAiStreamingClient(Uri baseAddress, TimeSpan requestTimeout, string? apiKey = null, bool askForEventStamps = false)
     {
@@ -46,7 +47,8 @@ public sealed class OpenAiStreamingClient : IDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        var uri = _uris.GetOrAdd(path, static (relative, baseAddress) => new Uri(baseAddress, relative), _http.BaseAddress!);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
         var state = new StreamState(record, clock);
         record.SentMs = clock.NowMs;
@@ -61,22 +63,7 @@ public sealed class OpenAiStreamingClient : IDisposable
                 return Fail(record, clock, $"HTTP {(int)response.StatusCode}: {Shorten(text)}");
             }
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024));
-            var parser = new SseParser();
-            while (true)
-            {
-                var read = await pipe.ReadAsync(timeout.Token);
-                state.At = clock.NowMs; // every event in this read arrived together
-                var consumed = parser.Parse(read.Buffer, state.OnEvent);
-                if (read.IsCompleted)
-                {
-                    state.AtEnd = true;
-                    parser.Complete(read.Buffer.Slice(consumed), state.OnEvent);
-                    break;
-                }
-                pipe.AdvanceTo(consumed, read.Buffer.End);
-            }
-            await pipe.CompleteAsync();
+            await ReadEventsAsync(stream, state, clock, timeout.Token);
             return state.Finish(clock.NowMs);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -90,6 +77,53 @@ public sealed class OpenAiStreamingClient : IDisposable
         catch (IOException e)
         {
             return state.Broken(clock.NowMs, $"connection lost: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads the stream into one buffer and parses events out of it where they lie: no pipe, no
+    /// copy of an event. The buffer grows when one line outgrows it (no line-length limit).
+    /// </summary>
+    private static async Task ReadEventsAsync(Stream stream, StreamState state, MonotonicClock clock, CancellationToken cancellationToken)
+    {
+        const int MinimumRead = 4 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        int start = 0, end = 0;
+        var parser = new SseParser();
+        try
+        {
+            while (true)
+            {
+                if (buffer.Length - end < MinimumRead)
+                {
+                    // Keep only the unparsed tail (a partial line), at the front; grow if it fills the buffer.
+                    var pending = end - start;
+                    var target = pending + MinimumRead > buffer.Length ? ArrayPool<byte>.Shared.Rent(buffer.Length * 2) : buffer;
+                    buffer.AsSpan(start, pending).CopyTo(target);
+                    if (target != buffer)
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = target;
+                    start = 0;
+                    end = pending;
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken);
+                state.At = clock.NowMs; // every event in this read arrived together
+                state.FirstOfRead = true;
+                if (read == 0)
+                {
+                    state.AtEnd = true;
+                    parser.Complete(buffer.AsSpan(start, end - start), state.OnEvent);
+                    return;
+                }
+                end += read;
+                start += parser.Parse(buffer.AsSpan(start, end - start), state.OnEvent);
+                if (start == end)
+                    start = end = 0;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -127,13 +161,15 @@ public sealed class OpenAiStreamingClient : IDisposable
         /// <summary>The stream has ended: an event left unterminated is a cut-off one, not a malformed one.</summary>
         public bool AtEnd { get; set; }
 
-        public Action<ReadOnlyMemory<byte>> OnEvent { get; }
+        /// <summary>The next token event is the first of its read: it waited behind no other event of this stream.</summary>
+        public bool FirstOfRead { get; set; }
 
-        private void Handle(ReadOnlyMemory<byte> data)
+        public SseEventHandler OnEvent { get; }
+
+        private void Handle(ReadOnlySpan<byte> span)
         {
             if (_record.Outcome == RequestOutcome.Failed)
                 return;
-            var span = data.Span;
             if (span.SequenceEqual("[DONE]"u8))
             {
                 _done = true;
@@ -182,7 +218,8 @@ public sealed class OpenAiStreamingClient : IDisposable
             {
                 _record.TokenEvents.Add(new TokenEvent(At, tokens));
                 if (chunk.ServerTimestamp is { } written)
-                    (_record.ClientLagMs ??= []).Add(At - Clock.ToMs(written));
+                    (_record.ServerStamps ??= []).Add(new ServerStamp(Clock.ToMs(written), FirstOfRead));
+                FirstOfRead = false;
             }
             if (chunk.FinishReason is { } finish)
                 _record.FinishReason = finish;

@@ -15,6 +15,13 @@ public enum RequestOutcome
 public readonly record struct TokenEvent(double AtMs, int Tokens);
 
 /// <summary>
+/// When the server was about to send a token event (its stamp, on this run's clock: the machine's
+/// monotonic clock is shared by both processes), and whether the event was the first of the read
+/// that brought it (the others of that read waited for it in the socket).
+/// </summary>
+public readonly record struct ServerStamp(double SentMs, bool FirstOfRead);
+
+/// <summary>
 /// Everything that happened to one request, on one monotonic clock (milliseconds since the run's
 /// origin), so that any metric can be recomputed from it later.
 /// </summary>
@@ -31,9 +38,9 @@ public sealed class RequestRecord
     public List<TokenEvent> TokenEvents { get; } = [];
     /// <summary>
     /// Only against a server that stamps its events (the simulated engine, for the ceiling benchmark):
-    /// how long after the server wrote each token event the client had it, in milliseconds.
+    /// for each of <see cref="TokenEvents"/>, in order, when the server was about to send it.
     /// </summary>
-    public List<double>? ClientLagMs { get; set; }
+    public List<ServerStamp>? ServerStamps { get; set; }
     /// <summary>Every data event, token-carrying or not (role-only, usage-only).</summary>
     public int DataEvents { get; set; }
     public int? UsagePromptTokens { get; set; }

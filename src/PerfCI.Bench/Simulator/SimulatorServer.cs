@@ -36,6 +36,10 @@ public static partial class SimulatorServer
             kestrel.Limits.MaxConcurrentConnections = null;
             kestrel.Limits.MaxRequestBodySize = 256 * 1024 * 1024; // long contexts
         });
+        // A flush is the send: the response's bytes go to the socket on the handler's own thread
+        // instead of being queued for Kestrel's I/O threads. The handlers never block, and a token
+        // event's stamp (below) is then taken microseconds before its send(2), not a queue earlier.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.Services.AddSingleton(new SimulatedEngine(model));
         var app = builder.Build();
         var log = truth;
@@ -97,54 +101,70 @@ public static partial class SimulatorServer
 
     private static async Task StreamAsync(
         HttpContext context, System.Threading.Channels.ChannelReader<EngineEvent> events, CompletionRequest request,
-        string id, long created, bool chat, EngineModel model, RequestTruth? truth)
+        string responseId, long created, bool chat, EngineModel model, RequestTruth? truth)
     {
+        // Encoded once per stream, not once per event.
+        var id = JsonEncodedText.Encode(responseId);
+        var modelName = JsonEncodedText.Encode(model.Model);
         var response = context.Response;
         // The ceiling benchmark asks for each event's send time on the machine-wide monotonic clock.
         var stampEvents = context.Request.Headers.ContainsKey(StampHeader);
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         var writer = response.BodyWriter;
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        // One JSON writer for the whole stream, writing straight into the response: no buffer, no
+        // allocation per event (the ceiling benchmark needs this server faster than the client).
+        using var json = new Utf8JsonWriter(writer, new JsonWriterOptions { SkipValidation = true });
         var generated = 0;
         try
         {
             if (chat)
             {
                 // Like vLLM and OpenAI: a role-only first chunk that carries no token.
-                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: true, text: "", finish: null, completionTokens: null, promptTokens: 0));
+                BeginEvent(writer, json);
+                WriteChunk(json, id, created, modelName, chat, role: true, text: "", finish: null, completionTokens: null, promptTokens: 0);
+                EndEvent(writer, json);
                 await writer.FlushAsync(context.RequestAborted);
             }
             await foreach (var e in events.ReadAllAsync(context.RequestAborted))
             {
                 if (e.Error is { } error)
                 {
-                    WriteEvent(writer, buffer, json =>
-                    {
-                        json.WriteStartObject();
-                        json.WriteStartObject("error");
-                        json.WriteString("message", error);
-                        json.WriteString("type", "server_error");
-                        json.WriteNumber("code", 500);
-                        json.WriteEndObject();
-                        json.WriteEndObject();
-                    });
+                    BeginEvent(writer, json);
+                    json.WriteStartObject();
+                    json.WriteStartObject("error"u8);
+                    json.WriteString("message"u8, error);
+                    json.WriteString("type"u8, "server_error");
+                    json.WriteNumber("code"u8, 500);
+                    json.WriteEndObject();
+                    json.WriteEndObject();
+                    EndEvent(writer, json);
                     await writer.FlushAsync(context.RequestAborted);
                     return; // no [DONE]: the stream ends on the error
                 }
                 var text = Tokens(generated, e.Tokens);
                 generated += e.Tokens;
                 int? usage = request.ContinuousUsage && !model.OmitUsage ? generated : null;
+                // The stamp is the last thing taken before the event is serialised and (a lone event
+                // being flushed at once, inline) sent: what separates it from send(2) is writing this
+                // one chunk's JSON, never another stream's work.
                 long? stamp = stampEvents ? Stopwatch.GetTimestamp() : null;
-                WriteEvent(writer, buffer, json => WriteChunk(json, id, created, model.Model, chat, role: false, text, e.Final ? "length" : null, usage, request.PromptTokens, stamp));
+                BeginEvent(writer, json);
+                WriteChunk(json, id, created, modelName, chat, role: false, text, e.Final ? "length" : null, usage, request.PromptTokens, stamp);
+                EndEvent(writer, json);
                 if (e.Final && request.IncludeUsage && !model.OmitUsage)
-                    WriteEvent(writer, buffer, json => WriteUsageChunk(json, id, created, model.Model, chat, request.PromptTokens, generated));
+                {
+                    BeginEvent(writer, json);
+                    WriteUsageChunk(json, id, created, modelName, chat, request.PromptTokens, generated);
+                    EndEvent(writer, json);
+                }
                 // Events that are already due go out in one write; a lone event is flushed at once.
-                if (!events.TryPeek(out _))
+                // The last one goes out with [DONE] and the end of the response, in one send.
+                if (!e.Final && !events.TryPeek(out _))
                     await writer.FlushAsync(context.RequestAborted);
                 truth?.Events.Add((Stopwatch.GetTimestamp(), e.Tokens));
             }
-            await writer.WriteAsync(Done, context.RequestAborted);
+            writer.Write(Done); // sent, with the end of the response, when the handler returns
             if (truth is not null)
                 truth.Ended = Stopwatch.GetTimestamp();
         }
@@ -185,77 +205,83 @@ public static partial class SimulatorServer
     }
 
     private static void WriteChunk(
-        Utf8JsonWriter json, string id, long created, string model, bool chat, bool role, string text, string? finish,
+        Utf8JsonWriter json, JsonEncodedText id, long created, JsonEncodedText model, bool chat, bool role, string text, string? finish,
         int? completionTokens, int promptTokens, long? stamp = null)
     {
         WriteChunkHeader(json, id, created, model, chat);
-        json.WriteStartArray("choices");
+        json.WriteStartArray("choices"u8);
         json.WriteStartObject();
-        json.WriteNumber("index", 0);
+        json.WriteNumber("index"u8, 0);
         if (chat)
         {
-            json.WriteStartObject("delta");
+            json.WriteStartObject("delta"u8);
             if (role)
-                json.WriteString("role", "assistant");
-            json.WriteString("content", text);
+                json.WriteString("role"u8, "assistant"u8);
+            json.WriteString("content"u8, text);
             json.WriteEndObject();
         }
         else
         {
-            json.WriteString("text", text);
+            json.WriteString("text"u8, text);
         }
         if (finish is null)
-            json.WriteNull("finish_reason");
+            json.WriteNull("finish_reason"u8);
         else
-            json.WriteString("finish_reason", finish);
+            json.WriteString("finish_reason"u8, finish);
         json.WriteEndObject();
         json.WriteEndArray();
         if (stamp is { } ticks)
-            json.WriteNumber("perfci_ts", ticks);
+            json.WriteNumber("perfci_ts"u8, ticks);
         if (completionTokens is { } completion)
             WriteUsage(json, promptTokens, completion);
         json.WriteEndObject();
     }
 
-    private static void WriteUsageChunk(Utf8JsonWriter json, string id, long created, string model, bool chat, int prompt, int completion)
+    private static void WriteUsageChunk(Utf8JsonWriter json, JsonEncodedText id, long created, JsonEncodedText model, bool chat, int prompt, int completion)
     {
         WriteChunkHeader(json, id, created, model, chat);
-        json.WriteStartArray("choices");
+        json.WriteStartArray("choices"u8);
         json.WriteEndArray();
         WriteUsage(json, prompt, completion);
         json.WriteEndObject();
     }
 
-    private static void WriteChunkHeader(Utf8JsonWriter json, string id, long created, string model, bool chat)
+    private static void WriteChunkHeader(Utf8JsonWriter json, JsonEncodedText id, long created, JsonEncodedText model, bool chat)
     {
         json.WriteStartObject();
-        json.WriteString("id", id);
-        json.WriteString("object", chat ? "chat.completion.chunk" : "text_completion");
-        json.WriteNumber("created", created);
-        json.WriteString("model", model);
+        json.WriteString("id"u8, id);
+        json.WriteString("object"u8, chat ? "chat.completion.chunk"u8 : "text_completion"u8);
+        json.WriteNumber("created"u8, created);
+        json.WriteString("model"u8, model);
     }
 
     private static void WriteUsage(Utf8JsonWriter json, int prompt, int completion)
     {
-        json.WriteStartObject("usage");
-        json.WriteNumber("prompt_tokens", prompt);
-        json.WriteNumber("completion_tokens", completion);
-        json.WriteNumber("total_tokens", prompt + completion);
+        json.WriteStartObject("usage"u8);
+        json.WriteNumber("prompt_tokens"u8, prompt);
+        json.WriteNumber("completion_tokens"u8, completion);
+        json.WriteNumber("total_tokens"u8, prompt + completion);
         json.WriteEndObject();
     }
 
-    private static void WriteEvent(System.IO.Pipelines.PipeWriter writer, ArrayBufferWriter<byte> buffer, Action<Utf8JsonWriter> write)
+    private static void BeginEvent(System.IO.Pipelines.PipeWriter writer, Utf8JsonWriter json)
     {
-        buffer.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer))
-            write(json);
         writer.Write(DataPrefix);
-        writer.Write(buffer.WrittenSpan);
+        json.Reset(writer);
+    }
+
+    private static void EndEvent(System.IO.Pipelines.PipeWriter writer, Utf8JsonWriter json)
+    {
+        json.Flush();
         writer.Write(EventEnd);
     }
 
+    private static readonly string[] OneToken = [.. Enumerable.Range(0, 10).Select(i => $" t{i}")];
+
     private static string Tokens(int start, int count)
     {
+        if (count == 1)
+            return OneToken[start % 10];
         var builder = new StringBuilder(count * 4);
         for (var i = 0; i < count; i++)
             builder.Append(" t").Append((start + i) % 10);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using PerfCI.Bench.Client;
 
@@ -15,11 +14,13 @@ public sealed class SseParserTests
         for (var offset = 0; offset < bytes.Length; offset += pieceSize)
         {
             var piece = bytes.AsSpan(offset, Math.Min(pieceSize, bytes.Length - offset));
-            var buffer = new ReadOnlySequence<byte>([.. pending, .. piece]);
-            var consumed = parser.Parse(buffer, e => events.Add(Encoding.UTF8.GetString(e.Span)));
-            pending = buffer.Slice(consumed).ToArray();
+            byte[] buffer = [.. pending, .. piece];
+            var consumed = parser.Parse(buffer, e => events.Add(Encoding.UTF8.GetString(e)));
+            pending = buffer[consumed..];
+            // The parser must not keep pointing into a buffer it has given back: scribble over it.
+            buffer.AsSpan().Fill((byte)'#');
         }
-        parser.Complete(new ReadOnlySequence<byte>(pending), e => events.Add(Encoding.UTF8.GetString(e.Span)));
+        parser.Complete(pending, e => events.Add(Encoding.UTF8.GetString(e)));
         return events;
     }
 

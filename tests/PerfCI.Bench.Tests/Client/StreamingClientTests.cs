@@ -147,6 +147,36 @@ public sealed class StreamingClientTests
         Assert.NotNull(record.FailureReason);
     }
 
+    [Fact]
+    public async Task LongEventAndEventsSplitAcrossReads_AreParsedWhole()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(Ct);
+            await ReadRequestAsync(socket);
+            // One event longer than the client's read buffer, then one whose closing blank line
+            // comes in a later read: the client must grow its buffer and keep the pending line.
+            var response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                + "data: {\"choices\":[{\"text\":\"" + new string('x', 300_000) + "\",\"finish_reason\":null}]}\n\n"
+                + "data: {\"choices\":[{\"text\":\" b\",\"finish_reason\":\"length\"}]}\n";
+            await socket.SendAsync(Encoding.UTF8.GetBytes(response), Ct);
+            await Task.Delay(50, Ct);
+            await socket.SendAsync("\ndata: [DONE]\n\n"u8.ToArray(), Ct);
+            socket.Shutdown(SocketShutdown.Send);
+        }, Ct);
+
+        var record = await SendOneAsync(new Uri($"http://127.0.0.1:{port}/"), RequestBodies.Completion("m", "a", 2, true, false));
+        await server;
+
+        Assert.Equal(RequestOutcome.Completed, record.Outcome);
+        Assert.Equal(2, record.TokenEvents.Count);
+        Assert.Equal(2, record.DataEvents);
+        Assert.Equal("length", record.FinishReason);
+    }
+
     /// <summary>Reads one HTTP request whole, so that closing the socket does not reset the connection.</summary>
     private static async Task ReadRequestAsync(Socket socket)
     {
