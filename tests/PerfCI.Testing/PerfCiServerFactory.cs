@@ -121,6 +121,20 @@ public sealed class PerfCiServerFactory(string connectionString, IReadOnlyDictio
     }
 
     /// <summary>
+    /// Makes a git repository of <paramref name="commits"/> commits under <paramref name="directory"/>
+    /// and registers it as <c>local/NAME</c> with that clone URL, as an admin.
+    /// </summary>
+    public async Task<(string Repository, IReadOnlyList<string> Shas, GitRepository Git)> CreateGitRepositoryAsync(string directory, string name, int commits)
+    {
+        var git = GitRepository.Init(Path.Combine(directory, name));
+        var shas = git.CommitMany(commits);
+        using var client = await CreateClientAsync(PerfCiRoles.Admin);
+        using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path });
+        response.EnsureSuccessStatusCode();
+        return ($"local/{name}", shas, git);
+    }
+
+    /// <summary>
     /// Waits until Hangfire has nothing queued, running or waiting for a retry. A job that failed (or
     /// waits to retry after an exception) fails the wait with its exception, rather than a timeout;
     /// with <paramref name="waitForRetries"/>, a job scheduled to retry is waited for instead (a test of

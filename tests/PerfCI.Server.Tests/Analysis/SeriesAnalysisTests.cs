@@ -201,15 +201,8 @@ public sealed class SeriesAnalysisTests(DatabaseFixture database) : IClassFixtur
         return (repository, shas);
     }
 
-    private async Task<(string Repository, IReadOnlyList<string> Shas, GitRepository Git)> CreateGitRepositoryAsync(string name, int commits)
-    {
-        var git = GitRepository.Init(Path.Combine(_temp.Path, name));
-        var shas = git.CommitMany(commits);
-        using var client = await _server.CreateClientAsync(PerfCiRoles.Admin);
-        using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
-        response.EnsureSuccessStatusCode();
-        return ($"local/{name}", shas, git);
-    }
+    private Task<(string Repository, IReadOnlyList<string> Shas, GitRepository Git)> CreateGitRepositoryAsync(string name, int commits) =>
+        _server.CreateGitRepositoryAsync(_temp.Path, name, commits);
 
     /// <summary>What `perfci upload` does: store the document, then have the servers analyse the new run.</summary>
     private async Task<long> UploadAsync(

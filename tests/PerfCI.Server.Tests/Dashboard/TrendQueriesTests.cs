@@ -180,11 +180,7 @@ public sealed class TrendQueriesTests(DatabaseFixture database) : IClassFixture<
 
     private async Task<(string Repository, IReadOnlyList<string> Shas)> CreateRepositoryAsync(string name, int commits)
     {
-        var git = GitRepository.Init(Path.Combine(_temp.Path, name));
-        var shas = git.CommitMany(commits);
-        using var client = await _server.CreateClientAsync(PerfCI.Core.Access.PerfCiRoles.Admin);
-        using var response = await client.PostAsJsonAsync("/api/repositories", new { owner = "local", name, cloneUrl = git.Path }, Ct);
-        response.EnsureSuccessStatusCode();
-        return ($"local/{name}", shas);
+        var (repository, shas, _) = await _server.CreateGitRepositoryAsync(_temp.Path, name, commits);
+        return (repository, shas);
     }
 }
