@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using PerfCI.Core.Access;
 using PerfCI.Core.Domain;
 using PerfCI.Server.GitHub;
 using PerfCI.Testing;
@@ -206,6 +207,12 @@ public sealed class PullRequestReportTests
         await world.PullRequestAsync("opened", repository, Number, slower, main);
         await world.RunQueuedJobsAsync(sha => sha == slower ? 1.10 : 1.0);
 
+        // A viewer cannot accept it: the server refuses, whatever the dashboard shows.
+        using (var viewer = await world.Server.CreateClientAsync(PerfCiRoles.Viewer))
+        {
+            using var refused = await viewer.PostAsJsonAsync($"/api/pull-requests/{repository}/{Number}/accept", new { note = "not mine to accept" }, Ct);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
         using var accepted = await world.Http.PostAsJsonAsync($"/api/pull-requests/{repository}/{Number}/accept", new { note = "exact sampling is worth 10%" }, Ct);
         using var underAnotherName = await world.Http.PostAsJsonAsync($"/api/pull-requests/{repository}/{Number}/accept", new { by = "bob", note = "who?" }, Ct);
         await world.Server.WaitForBackgroundJobsAsync();
@@ -219,6 +226,7 @@ public sealed class PullRequestReportTests
         var comment = Assert.Single(world.GitHub.Comments(repository, Number));
         Assert.Contains($"Accepted by {GitHubHarness.Ana}", comment.Body, StringComparison.Ordinal);
         Assert.Contains("exact sampling is worth 10%", comment.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("not mine to accept", comment.Body, StringComparison.Ordinal);
     }
 
     [Fact]
