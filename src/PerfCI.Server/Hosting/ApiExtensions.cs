@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using PerfCI.Server.Results;
 using PerfCI.Server.Runners;
 using Scalar.AspNetCore;
 
@@ -14,8 +15,7 @@ public static class ApiExtensions
         builder.Services.AddSingleton<JobQueueSignal>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueueSignal>());
         builder.Services.AddSingleton<JobClaims>();
-        builder.Services.AddScoped<PerfCI.Server.Results.ResultIngestor>();
-        builder.Services.AddSingleton<PerfCI.Server.Dashboard.SeriesKeyCache>();
+        builder.Services.AddPerfCiResultIngest();
         builder.Services.AddScoped<PerfCI.Server.Analysis.RunComparer>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, RunnerAuthenticationHandler>(RunnerAuthenticationHandler.SchemeName, null);

@@ -118,8 +118,7 @@ public static class ServerCommandLine
                 return ExitCodes.BadInput;
             }
             var builder = CommandHost([.. parse.UnmatchedTokens]);
-            builder.Services.AddScoped<ResultIngestor>();
-            builder.Services.AddSingleton<PerfCI.Server.Dashboard.SeriesKeyCache>();
+            builder.Services.AddPerfCiResultIngest();
             builder.Services.AddPerfCiJobStorage();
             using var host = builder.Build();
             await host.Services.MigrateDatabaseAsync(ct);

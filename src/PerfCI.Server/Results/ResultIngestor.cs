@@ -23,6 +23,20 @@ public sealed record IngestTarget(string Repository, string CommitSha, RunTrigge
 
 public sealed record IngestResult(long RunId, bool AlreadyIngested, int Series, int Measurements, string HardwareClass);
 
+public static class ResultIngestExtensions
+{
+    /// <summary>
+    /// What storing result documents needs, for every host that does it (the server and
+    /// <c>perfci upload</c>): the ingestor and the series-key cache it drops when it creates a series.
+    /// </summary>
+    public static IServiceCollection AddPerfCiResultIngest(this IServiceCollection services)
+    {
+        services.AddScoped<ResultIngestor>();
+        services.AddSingleton<PerfCI.Server.Dashboard.SeriesKeyCache>();
+        return services;
+    }
+}
+
 /// <summary>The upload cannot be stored; the message names the field. Nothing was written.</summary>
 public sealed class IngestException(string message) : Exception(message);
 

@@ -124,23 +124,14 @@ public sealed class StreamingClientTests
     [Fact]
     public async Task TruncatedStream_IsIncomplete_NotCompleted()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var server = Task.Run(async () =>
+        var record = await SendToBareServerAsync(RequestBodies.Completion("m", "a", 8, true, true), async socket =>
         {
-            using var socket = await listener.AcceptSocketAsync(Ct);
-            await ReadRequestAsync(socket);
             const string response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
                 + "data: {\"choices\":[{\"text\":\" a\",\"finish_reason\":null}]}\n\n"
                 + "data: {\"choices\":[{\"text\":\" b\",\"finish_reason\":null}]}\n\n"
                 + "data: {\"choices\":[{\"text\":";
             await socket.SendAsync(Encoding.UTF8.GetBytes(response), Ct);
-            socket.Shutdown(SocketShutdown.Send);
-        }, Ct);
-
-        var record = await SendOneAsync(new Uri($"http://127.0.0.1:{port}/"), RequestBodies.Completion("m", "a", 8, true, true));
-        await server;
+        });
 
         Assert.Equal(RequestOutcome.Incomplete, record.Outcome);
         Assert.Equal(2, record.TokenEvents.Count);
@@ -150,13 +141,8 @@ public sealed class StreamingClientTests
     [Fact]
     public async Task LongEventAndEventsSplitAcrossReads_AreParsedWhole()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var server = Task.Run(async () =>
+        var record = await SendToBareServerAsync(RequestBodies.Completion("m", "a", 2, true, false), async socket =>
         {
-            using var socket = await listener.AcceptSocketAsync(Ct);
-            await ReadRequestAsync(socket);
             // One event longer than the client's read buffer, then one whose closing blank line
             // comes in a later read: the client must grow its buffer and keep the pending line.
             var response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
@@ -165,16 +151,34 @@ public sealed class StreamingClientTests
             await socket.SendAsync(Encoding.UTF8.GetBytes(response), Ct);
             await Task.Delay(50, Ct);
             await socket.SendAsync("\ndata: [DONE]\n\n"u8.ToArray(), Ct);
-            socket.Shutdown(SocketShutdown.Send);
-        }, Ct);
-
-        var record = await SendOneAsync(new Uri($"http://127.0.0.1:{port}/"), RequestBodies.Completion("m", "a", 2, true, false));
-        await server;
+        });
 
         Assert.Equal(RequestOutcome.Completed, record.Outcome);
         Assert.Equal(2, record.TokenEvents.Count);
         Assert.Equal(2, record.DataEvents);
         Assert.Equal("length", record.FinishReason);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="body"/> to a bare TCP server that reads the request whole, answers with
+    /// whatever <paramref name="answer"/> sends (bytes no real server would), then closes its side.
+    /// </summary>
+    private static async Task<RequestRecord> SendToBareServerAsync(byte[] body, Func<Socket, Task> answer)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(Ct);
+            await ReadRequestAsync(socket);
+            await answer(socket);
+            socket.Shutdown(SocketShutdown.Send);
+        }, Ct);
+
+        var record = await SendOneAsync(new Uri($"http://127.0.0.1:{port}/"), body);
+        await server;
+        return record;
     }
 
     /// <summary>Reads one HTTP request whole, so that closing the socket does not reset the connection.</summary>
