@@ -3,16 +3,19 @@
 
   python3 tests/gpu/make-history.py OUT_DIR [--table history.tsv]
 
-The first-parent history of `main` has 36 commits in four stretches of nine, so that PerfCI's change-point
-analysis (at least 5 points a side, Mann-Whitney at p < 0.001 after correcting for the scan) can see each
-step with the points around it:
+The first-parent history of `main` has 27 commits in three stretches of nine, so that PerfCI's change-point
+analysis (Mann-Whitney at p < 0.001 after correcting for the scan over 2 x 5 + 1 positions: 9 points a side
+with at most one out of order) can see each step with the points around it:
 
   0-8    the engine as it started (one prefill per request), neutral commits after it
   9      regression: attention switched from sdpa to eager
   18     improvement: requests of one prompt length prefilled together in one forward
-  27     regression: a finiteness check after every decoder layer, a GPU synchronisation per layer per step
 
-and a pull request's branch `pr/fp32-mlp` off commit 26 whose one commit keeps the MLPs in float32.
+and two pull requests' branches off main's tip (26), one commit each:
+
+  pr1    pr/fp32-mlp: the MLPs in float32
+  pr2    pr/finite-check: a finiteness check after every decoder layer, a GPU synchronisation per layer per token
+
 Every other commit is neutral (docs, options with unchanged defaults, comments). Authors and dates are
 fixed, so the same input gives the same shas on every machine. The table (stdout, and --table as TSV)
 lists sha, position, branch, intended effect and subject.
@@ -112,7 +115,7 @@ NEUTRAL_A = [
     ("README: how to try the API with curl", lambda t: t.append("README.md", "\n```bash\ncurl -N localhost:8000/v1/completions -d '{\"prompt\": \"hello world\", \"max_tokens\": 8, \"stream\": true}'\n```\n")),
     ("Start a changelog", lambda t: t.write("CHANGELOG.md", "# Changelog\n\n")),
     ("Pin the Python requirements", lambda t: t.write("requirements.txt", "torch>=2.4\ntransformers>=5.0\naiohttp>=3.9\n")),
-    ("engine: say which model is served in the ready line", lambda t: t.replace("engine.py", '"model ready in %.1f s', '"' + "perfci-sample-1b ready in %.1f s")),
+    ("engine: say which model is served in the ready line", lambda t: t.replace("engine.py", '"model ready in %.1f s', '"' + "perfci-sample-4b ready in %.1f s")),
     ("perfci.yml: say what the suites measure", lambda t: t.replace("perfci.yml", "suites:\n", "# TTFT, TPOT, throughput, GPU memory and energy at each concurrency; cold start per engine start.\nsuites:\n")),
     ("engine: document the error shape", lambda t: t.replace("engine.py", "def _error(status: int, message: str) -> web.Response:\n", "def _error(status: int, message: str) -> web.Response:\n    \"\"\"An OpenAI-style error object: message, type, code.\"\"\"\n")),
     ("Changelog: 0.1.0", changelog("0.1.0: streaming completions and chat, continuous batching, /health")),
@@ -132,23 +135,12 @@ NEUTRAL_B = [
 NEUTRAL_C = [
     ("Changelog: batched prefill", changelog("prompts of one length are prefilled together")),
     ("engine: --max-batch help says what it bounds", lambda t: t.replace("engine.py", 'help="sequences decoded together at most"', 'help="sequences decoded together at most (more requests wait)"')),
-    ("README: the model's shape", lambda t: t.append("README.md", "\nFour decoder layers of Llama-3-8B's shape keep Python's share of a decode step small.\n")),
+    ("README: the model's shape", lambda t: t.append("README.md", "\nFour decoder layers of Llama-3-70B's shape: the GPU's work and Python's take about as long per decode step.\n")),
     ("smoke.sh: take the prompt as an argument", lambda t: t.replace("smoke.sh", "\"one two three\"", "\"${2:-one two three}\"")),
     ("Changelog: smoke script", changelog("smoke.sh takes a port and a prompt")),
     ("engine: note why the GIL switch interval is short", lambda t: t.replace("engine.py", "    sys.setswitchinterval(0.0005)\n", "    sys.setswitchinterval(0.0005)  # 0.5 ms: see above\n")),
     ("requirements: note the CUDA build", lambda t: t.append("requirements.txt", "# torch: a CUDA build for GPU runs\n")),
     ("Changelog: 0.2.0", changelog("0.2.0")),
-]
-
-NEUTRAL_D = [
-    ("README: failure modes", lambda t: t.append("README.md", "\nA failure in the scheduler fails every request with an error event and ends the process (exit code 1).\n")),
-    ("Changelog: finiteness check", changelog("non-finite activations fail the request instead of streaming garbage")),
-    ("engine: name the chunk kinds", lambda t: t.replace("engine.py", '        chunk_kind = "chat.completion.chunk" if chat else "text_completion"\n', '        chunk_kind = "chat.completion.chunk" if chat else "text_completion"  # as OpenAI names them\n')),
-    ("smoke.sh: stream chat too", lambda t: t.append("smoke.sh", "curl -sN \"localhost:${1:-8000}/v1/chat/completions\" -d '{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 4, \"stream\": true}'\n")),
-    ("Changelog: chat smoke", changelog("smoke.sh streams a chat completion too")),
-    ("engine: comment the warm-up", lambda t: t.replace("engine.py", "            with torch.inference_mode():  # first kernels", "            with torch.inference_mode():  # warm-up: first kernels")),
-    ("README: the suites", lambda t: t.append("README.md", "\n`serving` measures concurrency 1, 4 and 16; `quick` only 16, for bisecting.\n")),
-    ("Changelog: 0.3.0", changelog("0.3.0")),
 ]
 
 
@@ -161,7 +153,7 @@ def effect_commits():
                lambda t: (t.replace("engine.py", SEQUENTIAL_ADMIT, BATCHED_ADMIT),
                           t.replace("README.md", ", each prefilled on its own", ", prompts of one length prefilled together")))
     finite = ("Fail fast on non-finite activations",
-              "regression: a GPU synchronisation per decoder layer per step",
+              "regression (pull request): a GPU synchronisation per decoder layer per token",
               lambda t: (t.replace("engine.py", "def load_model(args: argparse.Namespace):\n", FINITE_CHECK_FUNCTION),
                          t.replace("engine.py", "    model.eval()\n    return model\n", FINITE_CHECK_HOOKS)))
     fp32 = ("Keep the MLPs in float32 for precision on long prompts",
@@ -209,24 +201,23 @@ def main() -> int:
 
     index = 0
     record(commit(args.out, tree, "Sample engine: a random-weight Llama behind an OpenAI-compatible streaming API", index), index, "main", "baseline", "Sample engine: a random-weight Llama behind an OpenAI-compatible streaming API")
-    plan = NEUTRAL_A + [eager] + NEUTRAL_B + [batched] + NEUTRAL_C + [finite] + NEUTRAL_D
-    pr_base = None
+    plan = NEUTRAL_A + [eager] + NEUTRAL_B + [batched] + NEUTRAL_C
     for item in plan:
         index += 1
         subject, effect, edit = item if len(item) == 3 else (item[0], "neutral", item[1])
         edit(tree)
         sha = commit(args.out, tree, subject, index)
         record(sha, index, "main", effect, subject)
-        if index == 26:
-            pr_base = (sha, Tree(tree.files))
 
-    # The pull request: branched off commit 26, before the finiteness check landed on main.
-    base_sha, pr_tree = pr_base
-    git(args.out, "checkout", "--quiet", "-b", "pr/fp32-mlp", base_sha)
-    subject, effect, edit = fp32
-    edit(pr_tree)
-    record(commit(args.out, pr_tree, subject, 100), "pr", "pr/fp32-mlp", effect, subject)
-    git(args.out, "checkout", "--quiet", "main")
+    # The pull requests: each one commit on a branch off main's tip.
+    tip = git(args.out, "rev-parse", "HEAD")
+    for number, (branch, change) in enumerate([("pr/fp32-mlp", fp32), ("pr/finite-check", finite)], start=1):
+        pr_tree = Tree(tree.files)
+        git(args.out, "checkout", "--quiet", "-b", branch, tip)
+        subject, effect, edit = change
+        edit(pr_tree)
+        record(commit(args.out, pr_tree, subject, 100 + number), f"pr{number}", branch, effect, subject)
+        git(args.out, "checkout", "--quiet", "main")
 
     header = ("sha", "index", "branch", "effect", "subject")
     if args.table:

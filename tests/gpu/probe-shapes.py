@@ -34,6 +34,7 @@ import engine as E  # noqa: E402
 SHAPES = {
     # name: (layers, hidden, intermediate, heads, kv heads, vocab)
     "narrow": (4, 4096, 14336, 32, 8, 32000),
+    "mid": (4, 8192, 28672, 64, 8, 32000),
     "wide": (4, 16384, 53248, 128, 8, 32000),
     "wide-vocab": (4, 16384, 53248, 128, 8, 128256),
 }

@@ -65,9 +65,13 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
+def position(index: str) -> tuple[int, int]:
+    """main's commits in order, then the pull requests (pr1, pr2, ...)."""
+    return (1, int(index[2:] or 0)) if index.startswith("pr") else (0, int(index))
+
+
 def order_key(item):
-    index = item[1]["index"]
-    return (1, 0) if index == "pr" else (0, int(index))
+    return position(item[1]["index"])
 
 
 def main() -> int:
@@ -128,8 +132,7 @@ def tables(folder: Path) -> int:
     print("\n## Noise\n")
     print("Across trials: the coefficient of variation (std / mean) of the 5 trials of one run, and its robust form (1.4826 MAD / median), "
           "each the median over all runs of all commits. "
-          "Across runs: the CV of the run medians of each commit that ran 3 times (each run a fresh engine; commit 0's on one machine within 15 minutes; "
-          "26's and 27's one on that machine and two interleaved on a second H100 machine).\n")
+          "Across runs: the CV of the run medians of each commit that ran 3 times (each run a fresh engine, on one machine within the sweep).\n")
     repeated = [sha12 for sha12, _ in commits if len(runs[sha12]) >= 3]
     print("| scenario | metric | CV across 5 trials | robust CV across 5 trials | " + " | ".join(f"CV across {len(runs[r])} runs of {history[r]['index']}" for r in repeated) + " |")
     print("|---|---|---:|---:|" + "---:|" * len(repeated))
@@ -153,7 +156,7 @@ def comparisons(folder: Path, history: dict) -> None:
     if not files:
         return
     print("\n## The server's verdicts\n")
-    print("Each uploaded run against its baseline (`GET /api/runs/{id}/comparison`): verdict counts over all 215 series of the run, "
+    print("Each uploaded run against its baseline (`GET /api/runs/{id}/comparison`): verdict counts over all series of the run, "
           "then the headline metrics at concurrency 16 (shift, and the smallest shift the comparison could have detected).\n")
     wanted = [("p512-o128-c16@c16", m) for m in ("ttft_p50", "tpot_p50", "output_throughput", "gpu_memory_peak")] + [("p512-o128-c1@c1", "ttft_p50")]
     print("| # | commit | effect | verdict | regr. / impr. / inconcl. | baseline commits | " + " | ".join(f"{m} @{sc.split('@')[1]}" for sc, m in wanted) + " |")
@@ -162,7 +165,7 @@ def comparisons(folder: Path, history: dict) -> None:
         d = json.loads(path.read_text())
         row = history[d["commit"][:12]]
         by = {(m["scenario"], m["metric"]): m for m in d["metrics"]}
-        bases = sorted({history[c[:12]]["index"] for m in d["metrics"] for c in m.get("baselineCommits", []) if c[:12] in history}, key=lambda i: (i == "pr", int(i) if i != "pr" else 0))
+        bases = sorted({history[c[:12]]["index"] for m in d["metrics"] for c in m.get("baselineCommits", []) if c[:12] in history}, key=position)
         cells = []
         for key in wanted:
             m = by.get(key)

@@ -36,8 +36,8 @@ curl -sf -X POST "http://127.0.0.1:$port/api/repositories" -H 'Content-Type: app
 stop_server
 
 : > "$out/uploads.tsv"
-# File names start with the commit's position (000-, 001-, ..., 0pr- for the pull request): ls order is first-parent order.
-for file in $(ls "$results" | grep -E '^([0-9]{3}|0pr)-[0-9a-f]{12}-serving-run[0-9]+\.json$' | sort); do
+# File names start with the commit's position (000-, 001-, ..., pr1-, pr2- for the pull requests): ls order is first-parent order.
+for file in $(ls "$results" | grep -E '^([0-9]{3}|pr[0-9])-[0-9a-f]{12}-serving-run[0-9]+\.json$' | sort); do
   short=$(echo "$file" | cut -d- -f2)
   sha=$(awk -F'\t' -v s="$short" 'substr($1, 1, 12) == s { print $1 }' "$results/history.tsv")
   line=$("${perfci[@]}" upload "$results/$file" --repository perfci/sample-engine --commit "$sha")
@@ -62,10 +62,10 @@ done
 curl -sf "http://127.0.0.1:$port/api/alert-groups?repository=perfci/sample-engine&state=all" | python3 -c "import json, sys; json.dump(json.load(sys.stdin), sys.stdout, indent=1)" > "$out/alert-groups.json"
 # The pull request's head is compared with its merge base (commit 26) and that commit's neighbours;
 # a commit of main with the commits before it.
-merge_base=$(awk -F'\t' '$2 == "26" { print $1 }' "$results/history.tsv")
+merge_base=$(awk -F'\t' '$2 == "26" { print $1 }' "$results/history.tsv")  # main's tip, where both pull requests branch off
 while IFS=$'\t' read -r file sha run; do
   query=""
-  case "$file" in 0pr-*) query="?base=$merge_base" ;; esac
+  case "$file" in pr[0-9]-*) query="?base=$merge_base" ;; esac
   curl -sf "http://127.0.0.1:$port/api/runs/$run/comparison$query" | python3 -c "import json, sys; json.dump(json.load(sys.stdin), sys.stdout, separators=(',', ':'))" > "$out/comparison-${file%.json}.json" || echo "no comparison for run $run ($file)"
 done < "$out/uploads.tsv"
 cp "$work/server.log" "${SERVER_LOG:-/tmp/perfci-gpu-server.log}"  # large: kept out of the repository

@@ -2,9 +2,10 @@
 """PerfCI's sample engine: an OpenAI-compatible streaming server over a transformers Llama model.
 
 The model is built from a config with seeded random weights (nothing is downloaded): by default four
-decoder layers of Llama-3-8B's shape (hidden 4096, MLP 14336, 32 query and 8 key/value heads) and a
-32k vocabulary, about 1.1B parameters in bfloat16. Four wide layers instead of sixteen narrow ones keep
-the Python overhead of a transformers forward per token low, so the GPU's work shows in the timings.
+decoder layers of Llama-3-70B's shape (hidden 8192, MLP 28672, 64 query and 8 key/value heads) and a
+32k vocabulary, about 4B parameters in bfloat16. At that width a decode step's GPU work and the Python
+that launches it take about as long as each other (4-5 ms on an H100), so a change to either shows in
+the timings: narrower layers leave the GPU idle behind Python, wider ones hide Python behind the GPU.
 
 Tokens are whitespace-separated words (a word's id is a hash of it), so a prompt of N words is N
 tokens, as perfci-bench counts them. The model has no end-of-sequence token: every request generates
@@ -39,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from aiohttp import web
 
-MODEL_NAME = "perfci-sample-1b"
+MODEL_NAME = "perfci-sample-4b"
 log = logging.getLogger("sample-engine")
 
 
@@ -48,9 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--layers", type=int, default=4, help="decoder layers")
-    parser.add_argument("--hidden", type=int, default=4096, help="hidden size")
-    parser.add_argument("--intermediate", type=int, default=14336, help="MLP size")
-    parser.add_argument("--heads", type=int, default=32, help="query heads")
+    parser.add_argument("--hidden", type=int, default=8192, help="hidden size")
+    parser.add_argument("--intermediate", type=int, default=28672, help="MLP size")
+    parser.add_argument("--heads", type=int, default=64, help="query heads")
     parser.add_argument("--kv-heads", type=int, default=8, help="key/value heads")
     parser.add_argument("--vocab", type=int, default=32000, help="vocabulary size")
     parser.add_argument("--max-model-len", type=int, default=4096, help="longest prompt plus output")
@@ -77,6 +78,11 @@ class WordTokenizer:
 
 def load_model(args: argparse.Namespace):
     from transformers import AutoModelForCausalLM, LlamaConfig
+
+    # PyTorch's cuDNN attention builds a graph for every new (batch, length) shape: ~50 ms of CPU per
+    # decode step until each shape has been seen once, so a continuously batched decode, whose length
+    # grows every step, ran 10x slower on every new batch size. Flash and memory-efficient kernels need no build.
+    torch.backends.cuda.enable_cudnn_sdp(False)
 
     config = LlamaConfig(
         vocab_size=args.vocab,
