@@ -54,6 +54,12 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>The connection has ended (a receive returned nothing).</summary>
     public bool AtEof { get; private set; }
 
+    /// <summary>
+    /// What was wrong with the body's chunk framing, if anything: decoding stops there, after the
+    /// body bytes before it, which are still worth parsing.
+    /// </summary>
+    public string? FramingError { get; private set; }
+
     /// <summary>The connection ended before the body did (its framing said there was more).</summary>
     public bool Truncated => AtEof && !BodyComplete;
 
@@ -82,6 +88,7 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>Sends a request (its head, then its body when that was not already put after the head).</summary>
     public async Task SendAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body)
     {
+        ReceivedAny = false; // of this exchange's response
         await _socket.SendAsync(head, SocketFlags.None);
         if (!body.IsEmpty)
             await _socket.SendAsync(body, SocketFlags.None);
@@ -181,8 +188,8 @@ internal sealed class Http1Connection : IDisposable
             if (text.WrittenCount < limit)
                 text.Write(body[..Math.Min(body.Length, limit - text.WrittenCount)]);
             Consume(body.Length);
-            if (BodyComplete || AtEof)
-                break; // cut short, what came is still worth showing
+            if (BodyComplete || AtEof || FramingError is not null)
+                break; // when cut short, what came is still worth showing
             Received(await ReceiveAsync(cancellationToken));
         }
         return Encoding.UTF8.GetString(text.WrittenSpan);
@@ -202,7 +209,7 @@ internal sealed class Http1Connection : IDisposable
     private void ResetForResponse()
     {
         BodyComplete = false;
-        ReceivedAny = false;
+        FramingError = null;
         _framing = Framing.UntilClose;
         _chunkPart = ChunkPart.Size;
         _remaining = 0;
@@ -323,7 +330,7 @@ internal sealed class Http1Connection : IDisposable
 
     private void DecodeChunks()
     {
-        while (_rawStart < _rawEnd && !BodyComplete)
+        while (_rawStart < _rawEnd && !BodyComplete && FramingError is null)
         {
             var raw = _buffer.AsSpan(_rawStart, _rawEnd - _rawStart);
             if (_chunkPart == ChunkPart.Data)
@@ -342,7 +349,7 @@ internal sealed class Http1Connection : IDisposable
             if (newline < 0)
             {
                 if (raw.Length > 8 * 1024)
-                    throw new IOException("a chunk's size line is over 8 KB");
+                    FramingError = "a chunk's size line is over 8 KB";
                 return;
             }
             var line = TrimCr(raw[..newline]);
@@ -350,12 +357,20 @@ internal sealed class Http1Connection : IDisposable
             switch (_chunkPart)
             {
                 case ChunkPart.Size:
-                    _remaining = ChunkSize(line);
+                    if (ChunkSize(line) is not { } size)
+                    {
+                        FramingError = $"invalid chunk size: {Encoding.ASCII.GetString(line[..Math.Min(line.Length, 40)])}";
+                        return;
+                    }
+                    _remaining = size;
                     _chunkPart = _remaining == 0 ? ChunkPart.Trailer : ChunkPart.Data;
                     break;
                 case ChunkPart.DataEnd:
                     if (!line.IsEmpty)
-                        throw new IOException("a chunk's data is not followed by CRLF");
+                    {
+                        FramingError = "a chunk's data is not followed by CRLF";
+                        return;
+                    }
                     _chunkPart = ChunkPart.Size;
                     break;
                 case ChunkPart.Trailer:
@@ -366,12 +381,12 @@ internal sealed class Http1Connection : IDisposable
         }
     }
 
-    private static long ChunkSize(ReadOnlySpan<byte> line)
+    private static long? ChunkSize(ReadOnlySpan<byte> line)
     {
         var end = line.IndexOfAny((byte)';', (byte)' ', (byte)'\t');
         var digits = end < 0 ? line : line[..end];
         if (digits.IsEmpty || digits.Length > 15 || !Utf8Parser.TryParse(digits, out long size, out var used, 'X') || used != digits.Length)
-            throw new IOException($"invalid chunk size: {Encoding.ASCII.GetString(line)}");
+            return null;
         return size;
     }
 

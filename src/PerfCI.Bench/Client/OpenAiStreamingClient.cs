@@ -159,6 +159,8 @@ public sealed class OpenAiStreamingClient : IDisposable
                 connection.Consume(connection.Body.Length);
                 return;
             }
+            if (connection.FramingError is { } error)
+                throw new IOException($"the response's chunk framing is broken: {error}");
             if (connection.Truncated)
                 throw new IOException("the response ended prematurely: the connection closed before the end of the body");
             var read = await connection.ReceiveAsync();
