@@ -69,13 +69,17 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>Decoded body bytes not yet consumed.</summary>
     public ReadOnlySpan<byte> Body => _buffer.AsSpan(_bodyStart, _bodyEnd - _bodyStart);
 
-    public static async Task<Http1Connection> ConnectAsync(string host, int port, CancellationToken cancellationToken)
+    /// <summary>Where a server's URI points: an address as it is, a host name to resolve.</summary>
+    public static EndPoint EndPointOf(Uri server) =>
+        IPAddress.TryParse(server.DnsSafeHost, out var address) ? new IPEndPoint(address, server.Port) : new DnsEndPoint(server.IdnHost, server.Port);
+
+    public static async Task<Http1Connection> ConnectAsync(Uri server, CancellationToken cancellationToken)
     {
         // Dual mode, like SocketsHttpHandler: a host name may resolve to IPv4 or IPv6.
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(new DnsEndPoint(host, port), cancellationToken);
+            await socket.ConnectAsync(EndPointOf(server), cancellationToken);
             return new Http1Connection(socket);
         }
         catch
@@ -421,7 +425,7 @@ internal sealed class Http1ConnectionPool(Uri server) : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         if (!fresh && _idle.TryPop(out var idle))
             return (idle, true);
-        return (await Http1Connection.ConnectAsync(server.IdnHost, server.Port, cancellationToken), false);
+        return (await Http1Connection.ConnectAsync(server, cancellationToken), false);
     }
 
     public void Return(Http1Connection connection)

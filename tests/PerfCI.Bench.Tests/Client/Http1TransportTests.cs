@@ -34,6 +34,24 @@ public sealed class Http1TransportTests
         Assert.Equal((ClientTransport.Auto, ClientTransport.HttpClient, ClientTransport.HttpClient), (plain.Transport, tls.Transport, forced.Transport));
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:8000/", "127.0.0.1", 8000)]
+    [InlineData("http://[::1]:8001/v1/", "::1", 8001)]
+    [InlineData("http://localhost/", "localhost", 80)]
+    [InlineData("http://gpu-box.example:30000/", "gpu-box.example", 30000)]
+    public void ServerUri_GivesTheEndPointToConnectTo(string uri, string host, int port)
+    {
+        var endPoint = Http1Connection.EndPointOf(new Uri(uri));
+
+        Assert.Equal((host, port), endPoint switch
+        {
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            _ => throw new InvalidOperationException(endPoint.ToString()),
+        });
+        Assert.Equal(IPAddress.TryParse(host, out _), endPoint is IPEndPoint);
+    }
+
     [Fact]
     public async Task ChunkedBody_SplitAnywhere_IsDecodedWhole()
     {
