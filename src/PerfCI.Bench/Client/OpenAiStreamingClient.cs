@@ -10,8 +10,10 @@ namespace PerfCI.Bench.Client;
 /// <summary>How <see cref="OpenAiStreamingClient"/> talks HTTP.</summary>
 public enum ClientTransport
 {
-    /// <summary><see cref="Http1Connection"/> for <c>http://</c> servers, HttpClient for the others (<c>https://</c>).</summary>
+    /// <summary><see cref="Http1"/> for <c>http://</c> servers, <see cref="HttpClient"/> for the others (<c>https://</c>).</summary>
     Auto,
+    /// <summary>The client's own HTTP/1.1 path (<see cref="Http1Connection"/>): plain HTTP only.</summary>
+    Http1,
     /// <summary>HttpClient (SocketsHttpHandler) whatever the scheme.</summary>
     HttpClient,
 }
@@ -40,7 +42,9 @@ public sealed class OpenAiStreamingClient : IDisposable
             _headers.Add(new(Simulator.SimulatorServer.StampHeader, "1"));
         if (!string.IsNullOrEmpty(apiKey))
             _headers.Add(new("Authorization", $"Bearer {apiKey}"));
-        if (transport == ClientTransport.Auto && baseAddress.Scheme == Uri.UriSchemeHttp)
+        if (transport == ClientTransport.Http1 && baseAddress.Scheme != Uri.UriSchemeHttp)
+            throw new ArgumentException($"the client's own HTTP/1.1 path speaks plain HTTP only, not {baseAddress.Scheme}", nameof(transport));
+        if (transport == ClientTransport.Http1 || transport == ClientTransport.Auto && baseAddress.Scheme == Uri.UriSchemeHttp)
         {
             _pool = new Http1ConnectionPool(baseAddress);
             return;
@@ -67,7 +71,7 @@ public sealed class OpenAiStreamingClient : IDisposable
     public TimeSpan RequestTimeout { get; }
 
     /// <summary>Which transport this client uses for its server.</summary>
-    public ClientTransport Transport => _pool is null ? ClientTransport.HttpClient : ClientTransport.Auto;
+    public ClientTransport Transport => _pool is null ? ClientTransport.HttpClient : ClientTransport.Http1;
 
     /// <summary>Sends one request (already serialised) and reads its stream to the end.</summary>
     public Task<RequestRecord> SendAsync(string path, byte[] body, RequestRecord record, MonotonicClock clock, CancellationToken cancellationToken) =>

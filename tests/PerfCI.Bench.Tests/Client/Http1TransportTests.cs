@@ -31,7 +31,8 @@ public sealed class Http1TransportTests
         using var tls = new OpenAiStreamingClient(new Uri("https://127.0.0.1:1/"), TimeSpan.FromSeconds(1));
         using var forced = new OpenAiStreamingClient(new Uri("http://127.0.0.1:1/"), TimeSpan.FromSeconds(1), transport: ClientTransport.HttpClient);
 
-        Assert.Equal((ClientTransport.Auto, ClientTransport.HttpClient, ClientTransport.HttpClient), (plain.Transport, tls.Transport, forced.Transport));
+        Assert.Equal((ClientTransport.Http1, ClientTransport.HttpClient, ClientTransport.HttpClient), (plain.Transport, tls.Transport, forced.Transport));
+        Assert.Throws<ArgumentException>(() => new OpenAiStreamingClient(new Uri("https://127.0.0.1:1/"), TimeSpan.FromSeconds(1), transport: ClientTransport.Http1));
     }
 
     [Theory]
@@ -205,7 +206,7 @@ public sealed class Http1TransportTests
     }
 
     [Theory]
-    [InlineData(ClientTransport.Auto)]
+    [InlineData(ClientTransport.Http1)]
     [InlineData(ClientTransport.HttpClient)]
     public async Task BothTransports_ReadTheSimulatedEngineAlike(ClientTransport transport)
     {
