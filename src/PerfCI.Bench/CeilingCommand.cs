@@ -44,20 +44,24 @@ internal static partial class CeilingCommand
         var serverCore = new Option<int>("--server-core") { DefaultValueFactory = _ => 1 };
         var clientCore = new Option<int>("--client-core") { DefaultValueFactory = _ => 0 };
         var skipWrk = new Option<bool>("--skip-wrk") { Description = "Do not run wrk for comparison." };
+        var httpClient = new Option<bool>("--http-client") { Description = "Read through HttpClient, as for an https:// server, instead of the client's own HTTP/1.1 path." };
         var ceiling = new Command("ceiling", "Measure the client's own ceiling against the zero-latency simulated engine (one core each), beside wrk.")
         {
-            seconds, serverCore, clientCore, skipWrk,
+            seconds, serverCore, clientCore, skipWrk, httpClient,
         };
-        ceiling.SetAction((parse, ct) => RunAsync(parse.GetValue(seconds), parse.GetValue(serverCore), parse.GetValue(clientCore), parse.GetValue(skipWrk), ct));
+        ceiling.SetAction((parse, ct) => RunAsync(
+            seconds: parse.GetValue(seconds), serverCore: parse.GetValue(serverCore), clientCore: parse.GetValue(clientCore), skipWrk: parse.GetValue(skipWrk),
+            transport: parse.GetValue(httpClient) ? ClientTransport.HttpClient : ClientTransport.Auto, ct));
 
         var url = new Option<string>("--url") { Required = true };
         var phase = new Option<string>("--phase") { Required = true };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 64 };
-        var client = new Command("ceiling-client", "One phase of the ceiling benchmark (run by 'ceiling').") { url, phase, concurrency, seconds };
+        var transport = new Option<ClientTransport>("--transport") { DefaultValueFactory = _ => ClientTransport.Auto };
+        var client = new Command("ceiling-client", "One phase of the ceiling benchmark (run by 'ceiling').") { url, phase, concurrency, seconds, transport };
         client.Hidden = true;
         client.SetAction(async (parse, ct) =>
         {
-            var figures = await MeasureAsync(new Uri(parse.GetValue(url)!), parse.GetValue(phase)!, parse.GetValue(concurrency), parse.GetValue(seconds), ct);
+            var figures = await MeasureAsync(new Uri(parse.GetValue(url)!), parse.GetValue(phase)!, parse.GetValue(concurrency), parse.GetValue(seconds), parse.GetValue(transport), ct);
             await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(figures));
             return 0;
         });
@@ -74,9 +78,10 @@ internal static partial class CeilingCommand
     /// <see cref="ClientCpuSeconds"/> is the client's own processor time over the measured window:
     /// work divided by it is what one core sustains, however fast the server on the other core was.
     /// </summary>
+    /// <see cref="AllocatedBytes"/> and <see cref="Gen0Collections"/> are the client process's, in the window.
     public sealed record Figures(
         string Phase, int Concurrency, double Seconds, long Requests, long Failed, long TokenEvents, double RequestsPerSecond, double EventsPerSecond,
-        double ClientCpuSeconds, double WarmupSeconds, double JitMsInWindow, LagFigures? Lag)
+        double ClientCpuSeconds, double WarmupSeconds, double JitMsInWindow, LagFigures? Lag, long AllocatedBytes = 0, int Gen0Collections = 0)
     {
         public double RequestsPerCpuSecond => ClientCpuSeconds > 0 ? Requests / ClientCpuSeconds : 0;
         public double EventsPerCpuSecond => ClientCpuSeconds > 0 ? TokenEvents / ClientCpuSeconds : 0;
@@ -95,7 +100,7 @@ internal static partial class CeilingCommand
             lag.Bursts, lag.FirstOfBurst?.P50, lag.FirstOfBurst?.Mean, lag.BurstSize, lag.ServerSpanMs, lag.ClientSpanMs);
     }
 
-    private static async Task<int> RunAsync(int seconds, int serverCore, int clientCore, bool skipWrk, CancellationToken ct)
+    private static async Task<int> RunAsync(int seconds, int serverCore, int clientCore, bool skipWrk, ClientTransport transport, CancellationToken ct)
     {
         var port = FreePort.Next();
         var pacedPort = FreePort.Next();
@@ -114,14 +119,15 @@ internal static partial class CeilingCommand
             await WaitForHealthAsync(new Uri(pacedUrl + "health"), ct);
             if (Console.IsOutputRedirected)
                 AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160); // a log keeps the table's rows whole
-            AnsiConsole.MarkupLine($"[grey]server pinned to core {serverCore}, client to core {clientCore}, {seconds} s per phase; load average {LoadAverage()}[/]");
+            var through = transport == ClientTransport.HttpClient ? "HttpClient" : "the client's own HTTP/1.1 path";
+            AnsiConsole.MarkupLine($"[grey]server pinned to core {serverCore}, client to core {clientCore}, {seconds} s per phase, reading through {through}; load average {LoadAverage()}[/]");
 
-            var requests = await RunClientAsync(clientCore, url, "requests", 64, seconds, ct);
+            var requests = await RunClientAsync(clientCore, url, "requests", 64, seconds, transport, ct);
             var wrk = skipWrk ? null : await RunWrkAsync(clientCore, url, seconds, ct);
-            var events = await RunClientAsync(clientCore, url, "events", 256, seconds, ct);
-            var latency = await RunClientAsync(clientCore, pacedUrl, "events", 256, seconds, ct);
+            var events = await RunClientAsync(clientCore, url, "events", 256, seconds, transport, ct);
+            var latency = await RunClientAsync(clientCore, pacedUrl, "events", 256, seconds, transport, ct);
             var floor = await RunFloorAsync(serverCore, clientCore, 256, seconds, ct);
-            var single = await RunClientAsync(clientCore, pacedUrl, "events", 1, seconds, ct);
+            var single = await RunClientAsync(clientCore, pacedUrl, "events", 1, seconds, transport, ct);
             var singleFloor = await RunFloorAsync(serverCore, clientCore, 1, seconds, ct);
 
             string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
@@ -145,6 +151,7 @@ internal static partial class CeilingCommand
                 table.AddRow("  first event of each burst, p50 / mean (ms)", $"{Format(lag.FirstOfBurstP50)} / {Format(lag.FirstOfBurstMean)}", "", "client idle: no queueing");
                 table.AddRow("  burst: events / server sends them in / client has them in (ms)", $"{Format(lag.BurstSize, "0")} / {Format(lag.ServerSpanMs)} / {Format(lag.ClientSpanMs)}", "", $"{lag.Bursts} bursts");
                 table.AddRow("  events that shared a read with an earlier one of their stream", N(lag.LaterInRead), "", lag.LaterInRead > 0 ? $"p50 {Format(lag.LaterInReadP50)} ms vs first of read {Format(lag.FirstOfReadP50)} ms" : "");
+                table.AddRow("  client's allocations per event; gen-0 GCs in the window", $"{latency.AllocatedBytes / (double)Math.Max(1, latency.TokenEvents):0} B; {latency.Gen0Collections}", "", "a GC pauses the client mid-burst");
             }
             if (floor.Lag is { } bare)
             {
@@ -181,10 +188,10 @@ internal static partial class CeilingCommand
     /// for seconds after start, on the same core, and a window that catches it measures the JIT, not
     /// the client. The JIT time left inside the window is reported.
     /// </remarks>
-    private static async Task<Figures> MeasureAsync(Uri url, string phase, int concurrency, int seconds, CancellationToken ct)
+    private static async Task<Figures> MeasureAsync(Uri url, string phase, int concurrency, int seconds, ClientTransport transport, CancellationToken ct)
     {
         var events = phase == "events";
-        using var client = new OpenAiStreamingClient(url, TimeSpan.FromSeconds(seconds + MaxWarmup.TotalSeconds + 30), askForEventStamps: events);
+        using var client = new OpenAiStreamingClient(url, TimeSpan.FromSeconds(seconds + MaxWarmup.TotalSeconds + 30), askForEventStamps: events, transport: transport);
         var body = RequestBodies.Completion("perfci-sim", "a short prompt of eight words for you", events ? 1_000_000 : 1, exactLength: false, continuousUsage: false);
         var clock = MonotonicClock.Start();
         var window = new Window();
@@ -235,11 +242,13 @@ internal static partial class CeilingCommand
         var jitAtStart = System.Runtime.JitInfo.GetCompilationTime();
         process.Refresh();
         var cpuAtStart = process.TotalProcessorTime;
+        var (allocatedAtStart, gen0AtStart) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
         window.StartMs = clock.NowMs;
         await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
         window.EndMs = clock.NowMs;
         process.Refresh();
         var cpuAtEnd = process.TotalProcessorTime;
+        var (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart, GC.CollectionCount(0) - gen0AtStart);
         var jitInWindow = System.Runtime.JitInfo.GetCompilationTime() - jitAtStart;
         await stop.CancelAsync();
         await Task.WhenAll(workers);
@@ -253,7 +262,7 @@ internal static partial class CeilingCommand
         }
         var lag = EventLag.Of([.. stamped.SelectMany(l => l)]);
         return new Figures(phase, concurrency, measured, requests, failed, tokenEvents, requests / measured, tokenEvents / measured,
-            (cpuAtEnd - cpuAtStart).TotalSeconds, warmup.TotalSeconds, jitInWindow.TotalMilliseconds, lag is null ? null : LagFigures.Of(lag));
+            (cpuAtEnd - cpuAtStart).TotalSeconds, warmup.TotalSeconds, jitInWindow.TotalMilliseconds, lag is null ? null : LagFigures.Of(lag), allocated, gen0);
     }
 
     private static readonly TimeSpan MinWarmup = TimeSpan.FromSeconds(2);
@@ -296,7 +305,7 @@ internal static partial class CeilingCommand
         using var sender = Start(serverCore, Self(["ceiling-floor-send", "--port", port.ToString(CultureInfo.InvariantCulture), "--connections", connections.ToString(CultureInfo.InvariantCulture), "--step-ms", "20"]));
         try
         {
-            return await RunClientAsync(clientCore, $"http://127.0.0.1:{port}/", "floor", connections, seconds, ct);
+            return await RunClientAsync(clientCore, $"http://127.0.0.1:{port}/", "floor", connections, seconds, ClientTransport.Auto, ct);
         }
         finally
         {
@@ -304,9 +313,10 @@ internal static partial class CeilingCommand
         }
     }
 
-    private static async Task<Figures> RunClientAsync(int core, string url, string phase, int concurrency, int seconds, CancellationToken ct)
+    private static async Task<Figures> RunClientAsync(int core, string url, string phase, int concurrency, int seconds, ClientTransport transport, CancellationToken ct)
     {
-        using var process = Start(core, client: true, command: Self(["ceiling-client", "--url", url, "--phase", phase, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--seconds", seconds.ToString(CultureInfo.InvariantCulture)]));
+        using var process = Start(core, client: true, command: Self(["ceiling-client", "--url", url, "--phase", phase, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
+            "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--transport", transport.ToString()]));
         var output = await process.StandardOutput.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
         return JsonSerializer.Deserialize<Figures>(output.Trim().Split('\n')[^1])

@@ -1,25 +1,54 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
 namespace PerfCI.Bench.Client;
 
+/// <summary>How <see cref="OpenAiStreamingClient"/> talks HTTP.</summary>
+public enum ClientTransport
+{
+    /// <summary><see cref="Http1"/> for <c>http://</c> servers, <see cref="HttpClient"/> for the others (<c>https://</c>).</summary>
+    Auto,
+    /// <summary>The client's own HTTP/1.1 path (<see cref="Http1Connection"/>): plain HTTP only.</summary>
+    Http1,
+    /// <summary>HttpClient (SocketsHttpHandler) whatever the scheme.</summary>
+    HttpClient,
+}
+
 /// <summary>
 /// Streams completions from an OpenAI-compatible server and records each request's events.
 /// The connection pool has no cap below the concurrency asked for, and responses are read
-/// through a pipe with no line-length limit.
+/// into one buffer with no line-length limit. Plain-HTTP servers are read through
+/// <see cref="Http1Connection"/> (a socket receive and a parse per event); HTTPS through HttpClient.
 /// </summary>
 public sealed class OpenAiStreamingClient : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
-    private readonly HttpClient _http;
+    private readonly HttpClient? _http;
+    private readonly Http1ConnectionPool? _pool;
+    private readonly Uri _baseAddress;
+    private readonly List<KeyValuePair<string, string>> _headers = [new("Accept", "text/event-stream"), new("Content-Type", "application/json")];
     // Each path's absolute URI, built once: a relative one is combined with the base and parsed again on every request.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _uris = new();
 
-    public OpenAiStreamingClient(Uri baseAddress, TimeSpan requestTimeout, string? apiKey = null, bool askForEventStamps = false)
+    public OpenAiStreamingClient(Uri baseAddress, TimeSpan requestTimeout, string? apiKey = null, bool askForEventStamps = false, ClientTransport transport = ClientTransport.Auto)
     {
+        _baseAddress = baseAddress;
+        RequestTimeout = requestTimeout;
+        if (askForEventStamps)
+            _headers.Add(new(Simulator.SimulatorServer.StampHeader, "1"));
+        if (!string.IsNullOrEmpty(apiKey))
+            _headers.Add(new("Authorization", $"Bearer {apiKey}"));
+        if (transport == ClientTransport.Http1 && baseAddress.Scheme != Uri.UriSchemeHttp)
+            throw new ArgumentException($"the client's own HTTP/1.1 path speaks plain HTTP only, not {baseAddress.Scheme}", nameof(transport));
+        if (transport == ClientTransport.Http1 || transport == ClientTransport.Auto && baseAddress.Scheme == Uri.UriSchemeHttp)
+        {
+            _pool = new Http1ConnectionPool(baseAddress);
+            return;
+        }
         var handler = new SocketsHttpHandler
         {
             // .NET's default is already unlimited; said out loud because Python clients cap at 100.
@@ -37,24 +66,126 @@ public sealed class OpenAiStreamingClient : IDisposable
             _http.DefaultRequestHeaders.Add(Simulator.SimulatorServer.StampHeader, "1");
         if (!string.IsNullOrEmpty(apiKey))
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        RequestTimeout = requestTimeout;
     }
 
     public TimeSpan RequestTimeout { get; }
 
+    /// <summary>Which transport this client uses for its server.</summary>
+    public ClientTransport Transport => _pool is null ? ClientTransport.HttpClient : ClientTransport.Http1;
+
     /// <summary>Sends one request (already serialised) and reads its stream to the end.</summary>
-    public async Task<RequestRecord> SendAsync(string path, byte[] body, RequestRecord record, MonotonicClock clock, CancellationToken cancellationToken)
+    public Task<RequestRecord> SendAsync(string path, byte[] body, RequestRecord record, MonotonicClock clock, CancellationToken cancellationToken) =>
+        _pool is { } pool
+            ? SendHttp1Async(pool, path, body, record, clock, cancellationToken)
+            : SendHttpClientAsync(_http!, path, body, record, clock, cancellationToken);
+
+    private async Task<RequestRecord> SendHttp1Async(Http1ConnectionPool pool, string path, byte[] body, RequestRecord record, MonotonicClock clock, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
-        var uri = _uris.GetOrAdd(path, static (relative, baseAddress) => new Uri(baseAddress, relative), _http.BaseAddress!);
+        var uri = _uris.GetOrAdd(path, static (relative, baseAddress) => new Uri(baseAddress, relative), _baseAddress);
+        var head = Http1ConnectionPool.PostHead(uri, _headers, body, out var bodyInHead);
+        var state = new StreamState(record, clock);
+        record.SentMs = clock.NowMs;
+        Http1Connection? connection = null;
+        // The request's timeout or cancellation closes its connection: a pending receive ends at
+        // once, and no read pays for a cancellation registration of its own.
+        CancellationTokenRegistration abort = default;
+        var answered = false;
+        try
+        {
+            int status;
+            for (var attempt = 0; ; attempt++)
+            {
+                var (rented, reused) = await pool.RentAsync(fresh: attempt > 0, timeout.Token);
+                connection = rented;
+                abort = timeout.Token.UnsafeRegister(static c => ((Http1Connection)c!).Abort(), connection);
+                try
+                {
+                    await connection.SendAsync(head, bodyInHead ? ReadOnlyMemory<byte>.Empty : body);
+                    status = await connection.ReadHeadAsync(CancellationToken.None);
+                    break;
+                }
+                catch (Exception e) when (reused && !connection.ReceivedAny && !timeout.IsCancellationRequested && e is SocketException or IOException)
+                {
+                    // The server had closed this idle connection: once more, on a new one.
+                    await abort.DisposeAsync();
+                    connection.Dispose();
+                    connection = null;
+                }
+            }
+            answered = true;
+            record.HeadersMs = clock.NowMs;
+            record.HttpStatus = status;
+            if (status is < 200 or > 299)
+            {
+                var text = await connection.ReadBodyTextAsync(4096, CancellationToken.None);
+                return Fail(record, clock, $"HTTP {status}: {Shorten(text)}");
+            }
+            await ReadEventsAsync(connection, state, record.HeadersMs.Value, clock);
+            return state.Finish(clock.NowMs);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            if (cancellationToken.IsCancellationRequested)
+                throw new OperationCanceledException("the request was cancelled", e, cancellationToken);
+            if (timeout.IsCancellationRequested)
+                return state.Broken(clock.NowMs, $"timed out after {RequestTimeout.TotalSeconds:0.#} s");
+            if (e is OperationCanceledException)
+                throw;
+            return state.Broken(clock.NowMs, answered ? $"connection lost: {e.Message}" : $"connection: {e.Message}");
+        }
+        finally
+        {
+            await abort.DisposeAsync();
+            if (connection is not null)
+                pool.Return(connection); // kept for the next request only when its response ended whole
+        }
+    }
+
+    /// <summary>
+    /// Parses events out of the connection's body as they arrive: one socket receive per read and
+    /// nothing around it. Events that came with the head are timed when the head arrived.
+    /// </summary>
+    private static async Task ReadEventsAsync(Http1Connection connection, StreamState state, double headAtMs, MonotonicClock clock)
+    {
+        var parser = new SseParser();
+        state.At = headAtMs;
+        state.FirstOfRead = true;
+        while (true)
+        {
+            connection.Decode();
+            connection.Consume(parser.Parse(connection.Body, state.OnEvent));
+            if (connection.BodyComplete)
+            {
+                state.AtEnd = true;
+                parser.Complete(connection.Body, state.OnEvent);
+                connection.Consume(connection.Body.Length);
+                return;
+            }
+            if (connection.FramingError is { } error)
+                throw new IOException($"the response's chunk framing is broken: {error}");
+            if (connection.Truncated)
+                throw new IOException("the response ended prematurely: the connection closed before the end of the body");
+            var read = await connection.ReceiveAsync();
+            state.At = clock.NowMs; // every event in this read arrived together
+            state.FirstOfRead = true;
+            connection.Received(read);
+        }
+    }
+
+    private async Task<RequestRecord> SendHttpClientAsync(HttpClient http, string path, byte[] body, RequestRecord record, MonotonicClock clock, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        var uri = _uris.GetOrAdd(path, static (relative, baseAddress) => new Uri(baseAddress, relative), _baseAddress);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
         var state = new StreamState(record, clock);
         record.SentMs = clock.NowMs;
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             record.HeadersMs = clock.NowMs;
             record.HttpStatus = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
@@ -137,7 +268,11 @@ public sealed class OpenAiStreamingClient : IDisposable
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http?.Dispose();
+        _pool?.Dispose();
+    }
 
     /// <summary>Turns the events of one stream into the request's record.</summary>
     private sealed class StreamState
