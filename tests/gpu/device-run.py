@@ -5,7 +5,7 @@ Expects, beside this file: make-history.py, sample-engine/ and runner/perfci-run
 single-file publish of src/PerfCI.Runner). Results go to $OUT as one tarball, kept current after every
 suite, so a command stopped at its time limit still returns what it measured.
 
-  device-run.py start --suite quick --plan 0-26,pr1,pr2,26,26,26@serving,pr1@serving --follow 560    # a detached sweep, followed for 560 s
+  device-run.py start --suite quick --plan 0-17,pr1,pr2,pr3,17,17,17@serving,pr1@serving --follow 560    # a detached sweep, followed for 560 s
   device-run.py follow --follow 560                              # a later command on the same machine
   device-run.py sweep --plan 12-35 --deadline 560                # in the foreground, stops before the deadline
   device-run.py bisect --good 4 --bad 13 --suite quick --scenario p512-o128-c16@c16 --metric ttft_p50 -- --trials 5
@@ -14,7 +14,7 @@ A command may run 10 minutes, a sweep of the whole history takes longer: `start`
 process of its own session, which outlives the command while the machine stays warm, and `follow`
 picks it up in the next command (exit code 2 when this machine has no sweep: it is a fresh one).
 PERFCI_GPU_SELF_TEST=0 skips the engine's self-tests (they passed on this software before).
-The plan names main's commits by index (ranges allowed), `pr1`, `pr2` for the pull requests' heads; a commit
+The plan names main's commits by index (ranges allowed), `pr1`, `pr2`, `pr3` for the pull requests' heads; a commit
 named twice runs twice (run-to-run noise). Each is `perfci-runner exec --suite serving`.
 """
 
@@ -235,7 +235,7 @@ def main() -> int:
     f.add_argument("--follow", type=float, default=560)
     b = commands.add_parser("bisect")
     b.add_argument("--good", required=True, help="main's commit by index")
-    b.add_argument("--bad", required=True, help="main's commit by index, or pr1 / pr2")
+    b.add_argument("--bad", required=True, help="main's commit by index, or pr1 / pr2 / pr3")
     b.add_argument("--suite", default="quick")
     b.add_argument("--scenario", required=True)
     b.add_argument("--metric", required=True)

@@ -3,18 +3,18 @@
 
   python3 tests/gpu/make-history.py OUT_DIR [--table history.tsv]
 
-The first-parent history of `main` has 27 commits in three stretches of nine, so that PerfCI's change-point
+The first-parent history of `main` has 18 commits in two stretches of nine, so that PerfCI's change-point
 analysis (Mann-Whitney at p < 0.001 after correcting for the scan over 2 x 5 + 1 positions: 9 points a side
-with at most one out of order) can see each step with the points around it:
+with at most one out of order) can see the step with the points around it:
 
   0-8    the engine as it started (one prefill per request), neutral commits after it
-  9      regression: attention switched from sdpa to eager
-  18     improvement: requests of one prompt length prefilled together in one forward
+  9      regression: attention switched from sdpa to eager; neutral commits after it
 
-and two pull requests' branches off main's tip (26), one commit each:
+and three pull requests' branches off main's tip (17), one commit each:
 
   pr1    pr/fp32-mlp: the MLPs in float32
   pr2    pr/finite-check: a finiteness check after every decoder layer, a GPU synchronisation per layer per token
+  pr3    pr/batched-prefill: requests of one prompt length prefilled together in one forward (an improvement)
 
 Every other commit is neutral (docs, options with unchanged defaults, comments). Authors and dates are
 fixed, so the same input gives the same shas on every machine. The table (stdout, and --table as TSV)
@@ -132,24 +132,13 @@ NEUTRAL_B = [
     ("README: determinism", lambda t: t.append("README.md", "\nThe same `--seed` gives the same weights on every machine, so outputs are reproducible.\n")),
 ]
 
-NEUTRAL_C = [
-    ("Changelog: batched prefill", changelog("prompts of one length are prefilled together")),
-    ("engine: --max-batch help says what it bounds", lambda t: t.replace("engine.py", 'help="sequences decoded together at most"', 'help="sequences decoded together at most (more requests wait)"')),
-    ("README: the model's shape", lambda t: t.append("README.md", "\nFour decoder layers of Llama-3-70B's shape: the GPU's work and Python's take about as long per decode step.\n")),
-    ("smoke.sh: take the prompt as an argument", lambda t: t.replace("smoke.sh", "\"one two three\"", "\"${2:-one two three}\"")),
-    ("Changelog: smoke script", changelog("smoke.sh takes a port and a prompt")),
-    ("engine: note why the GIL switch interval is short", lambda t: t.replace("engine.py", "    sys.setswitchinterval(0.0005)\n", "    sys.setswitchinterval(0.0005)  # 0.5 ms: see above\n")),
-    ("requirements: note the CUDA build", lambda t: t.append("requirements.txt", "# torch: a CUDA build for GPU runs\n")),
-    ("Changelog: 0.2.0", changelog("0.2.0")),
-]
-
 
 def effect_commits():
     eager = ("Use eager attention: its logits match the reference implementation exactly",
              "regression: attention sdpa -> eager",
              lambda t: t.replace("engine.py", 'attn_implementation="sdpa"', 'attn_implementation="eager"'))
     batched = ("Prefill requests of one prompt length together",
-               "improvement: batched prefill",
+               "improvement (pull request): batched prefill",
                lambda t: (t.replace("engine.py", SEQUENTIAL_ADMIT, BATCHED_ADMIT),
                           t.replace("README.md", ", each prefilled on its own", ", prompts of one length prefilled together")))
     finite = ("Fail fast on non-finite activations",
@@ -201,7 +190,7 @@ def main() -> int:
 
     index = 0
     record(commit(args.out, tree, "Sample engine: a random-weight Llama behind an OpenAI-compatible streaming API", index), index, "main", "baseline", "Sample engine: a random-weight Llama behind an OpenAI-compatible streaming API")
-    plan = NEUTRAL_A + [eager] + NEUTRAL_B + [batched] + NEUTRAL_C
+    plan = NEUTRAL_A + [eager] + NEUTRAL_B
     for item in plan:
         index += 1
         subject, effect, edit = item if len(item) == 3 else (item[0], "neutral", item[1])
@@ -211,7 +200,7 @@ def main() -> int:
 
     # The pull requests: each one commit on a branch off main's tip.
     tip = git(args.out, "rev-parse", "HEAD")
-    for number, (branch, change) in enumerate([("pr/fp32-mlp", fp32), ("pr/finite-check", finite)], start=1):
+    for number, (branch, change) in enumerate([("pr/fp32-mlp", fp32), ("pr/finite-check", finite), ("pr/batched-prefill", batched)], start=1):
         pr_tree = Tree(tree.files)
         git(args.out, "checkout", "--quiet", "-b", branch, tip)
         subject, effect, edit = change

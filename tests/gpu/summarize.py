@@ -4,8 +4,9 @@
   python3 tests/gpu/summarize.py tests/gpu/results                      # print the tables
   python3 tests/gpu/summarize.py tests/gpu/results --docs docs/gpu.md    # refresh them between docs' markers
 
-Reads the result documents `perfci-runner exec` wrote (NNN-SHA12-SUITE-runK.json) and history.tsv.
-A figure is the median of a run's trials; with several runs of one commit, the median of the runs'.
+Reads the result documents `perfci-runner exec` wrote (NNN-SHA12-SUITE-runK.json) and history.tsv, one
+set of tables per suite. A figure is the median of a run's trials; with several runs of one commit, the
+median of the runs'.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ def load(folder: Path):
     for line in (folder / "history.tsv").read_text().splitlines()[1:]:
         sha, index, branch, effect, subject = line.split("\t")
         history[sha[:12]] = {"sha": sha, "index": index, "branch": branch, "effect": effect, "subject": subject}
-    runs = defaultdict(list)  # sha12 -> [document]
-    for path in sorted(folder.glob("*-serving-run*.json")):
-        sha12 = path.name.split("-")[1]
-        runs[sha12].append(json.loads(path.read_text()))
-    return history, runs
+    suites = defaultdict(lambda: defaultdict(list))  # suite -> sha12 -> [document]
+    for path in sorted(folder.glob("*-run*.json")):
+        _, sha12, suite = path.name.split("-")[:3]
+        suites[suite][sha12].append(json.loads(path.read_text()))
+    return history, suites
 
 
 def samples(document: dict, scenario: str, metric: str) -> list[float]:
@@ -93,9 +94,11 @@ def main() -> int:
 
 def refresh(docs: Path, text: str) -> None:
     """Replaces each `<!-- gpu:NAME -->` ... `<!-- /gpu:NAME -->` region with the section of that name."""
-    sections = {"figures": text.split("## Noise")[0].split("## Per commit\n", 1)[1],
-                "noise": text.split("## Noise\n", 1)[1].split("## The server")[0],
-                "verdicts": text.split("## The server's verdicts\n", 1)[1] if "## The server's verdicts" in text else ""}
+    parts = text.split("## The server's verdicts\n")
+    per_suite = [chunk for chunk in parts[0].split("## Per commit: suite ")[1:]]
+    sections = {"figures": "\n".join("### Suite " + chunk.split("## Noise")[0] for chunk in per_suite),
+                "noise": "\n".join("### Suite " + chunk.split("## Noise: suite ", 1)[1] for chunk in per_suite),
+                "verdicts": parts[1] if len(parts) > 1 else ""}
     page = docs.read_text()
     for name, body in sections.items():
         begin, end = f"<!-- gpu:{name} -->", f"<!-- /gpu:{name} -->"
@@ -106,7 +109,14 @@ def refresh(docs: Path, text: str) -> None:
 
 
 def tables(folder: Path) -> int:
-    history, runs = load(folder)
+    history, suites = load(folder)
+    for suite in sorted(suites, key=lambda name: name != "serving"):
+        suite_tables(suite, history, suites[suite])
+    comparisons(folder / "server", history)
+    return 0
+
+
+def suite_tables(suite: str, history: dict, runs: dict) -> None:
     commits = sorted(((sha12, history[sha12]) for sha12 in runs), key=order_key)
     scenarios = [s["name"] for s in next(iter(runs.values()))[0]["scenarios"] if s["name"] != "cold_start"]
 
@@ -114,7 +124,7 @@ def tables(folder: Path) -> int:
         medians = [statistics.median(v) for d in runs[sha12] if (v := samples(d, scenario, metric))]
         return statistics.median(medians) if medians else None
 
-    print("## Per commit\n")
+    print(f"## Per commit: suite {suite}\n")
     print("Median of 5 trials (of the runs' medians where a commit ran more than once). Cold start: engine spawn to its first completion.\n")
     print("| # | commit | effect | runs | cold start (s) |")
     print("|---:|---|---|---:|---:|")
@@ -122,14 +132,14 @@ def tables(folder: Path) -> int:
         cold = [samples(d, "cold_start", "cold_start")[0] / 1000 for d in runs[sha12]]
         print(f"| {row['index']} | `{sha12[:8]}` | {row['effect']} | {len(runs[sha12])} | {fmt(statistics.median(cold))} |")
     for scenario in scenarios:
-        print(f"\n### {scenario}\n")
+        print(f"\n### {suite}: {scenario}\n")
         print("| # | commit | " + " | ".join(f"{m} ({UNITS[m]})" for m in HEADLINE) + " |")
         print("|---:|---|" + "---:|" * len(HEADLINE))
         for sha12, row in commits:
             cells = [fmt(figure(sha12, scenario, m), 3 if m == "energy_per_output_token" else 1) for m in HEADLINE]
             print(f"| {row['index']} | `{sha12[:8]}` | " + " | ".join(cells) + " |")
 
-    print("\n## Noise\n")
+    print(f"\n## Noise: suite {suite}\n")
     print("Across trials: the coefficient of variation (std / mean) of the 5 trials of one run, and its robust form (1.4826 MAD / median), "
           "each the median over all runs of all commits. "
           "Across runs: the CV of the run medians of each commit that ran 3 times (each run a fresh engine, on one machine within the sweep).\n")
@@ -146,8 +156,7 @@ def tables(folder: Path) -> int:
     colds = [cv([samples(d, "cold_start", "cold_start")[0] for d in runs[r]]) for r in repeated]
     if repeated:
         print("| (engine) | cold_start | – | – | " + " | ".join(fmt(100 * c, 2) + "%" for c in colds) + " |")
-    comparisons(folder / "server", history)
-    return 0
+    print()
 
 
 def comparisons(folder: Path, history: dict) -> None:

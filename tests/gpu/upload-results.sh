@@ -37,7 +37,7 @@ stop_server
 
 : > "$out/uploads.tsv"
 # File names start with the commit's position (000-, 001-, ..., pr1-, pr2- for the pull requests): ls order is first-parent order.
-for file in $(ls "$results" | grep -E '^([0-9]{3}|pr[0-9])-[0-9a-f]{12}-serving-run[0-9]+\.json$' | sort); do
+for file in $(ls "$results" | grep -E '^([0-9]{3}|pr[0-9])-[0-9a-f]{12}-(serving|quick)-run[0-9]+\.json$' | sort); do
   short=$(echo "$file" | cut -d- -f2)
   sha=$(awk -F'\t' -v s="$short" 'substr($1, 1, 12) == s { print $1 }' "$results/history.tsv")
   line=$("${perfci[@]}" upload "$results/$file" --repository perfci/sample-engine --commit "$sha")
@@ -60,9 +60,9 @@ for _ in $(seq 1 30); do
   previous=$current
 done
 curl -sf "http://127.0.0.1:$port/api/alert-groups?repository=perfci/sample-engine&state=all" | python3 -c "import json, sys; json.dump(json.load(sys.stdin), sys.stdout, indent=1)" > "$out/alert-groups.json"
-# The pull request's head is compared with its merge base (commit 26) and that commit's neighbours;
+# A pull request's head is compared with its merge base (commit 17) and that commit's neighbours;
 # a commit of main with the commits before it.
-merge_base=$(awk -F'\t' '$2 == "26" { print $1 }' "$results/history.tsv")  # main's tip, where both pull requests branch off
+merge_base=$(awk -F'\t' '$2 == "17" { print $1 }' "$results/history.tsv")  # main's tip, where both pull requests branch off
 while IFS=$'\t' read -r file sha run; do
   query=""
   case "$file" in pr[0-9]-*) query="?base=$merge_base" ;; esac
