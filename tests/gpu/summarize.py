@@ -142,20 +142,35 @@ def suite_tables(suite: str, history: dict, runs: dict) -> None:
     print(f"\n## Noise: suite {suite}\n")
     print("Across trials: the coefficient of variation (std / mean) of the 5 trials of one run, and its robust form (1.4826 MAD / median), "
           "each the median over all runs of all commits. "
-          "Across runs: the CV of the run medians of each commit that ran 3 times (each run a fresh engine, on one machine within the sweep).\n")
+          "Across runs: the CV of the run medians of each commit that ran 3 times, and of the commits of each stretch of main whose engine code is the same "
+          "(a change and the neutral commits after it; each run a fresh engine, one machine, one sweep).\n")
     repeated = [sha12 for sha12, _ in commits if len(runs[sha12]) >= 3]
-    print("| scenario | metric | CV across 5 trials | robust CV across 5 trials | " + " | ".join(f"CV across {len(runs[r])} runs of {history[r]['index']}" for r in repeated) + " |")
-    print("|---|---|---:|---:|" + "---:|" * len(repeated))
+    # A stretch: a commit that changes performance and the neutral commits after it on main, all the same
+    # engine code, each measured with a fresh engine: run-to-run noise from commit to commit.
+    stretches: list[list[str]] = []
+    for sha12, row in commits:
+        if row["branch"] != "main":
+            continue
+        if row["effect"] != "neutral" or not stretches:
+            stretches.append([])
+        stretches[-1].append(sha12)
+    stretches = [group for group in stretches if len(group) >= 3]
+    columns = [f"CV across {len(runs[r])} runs of {history[r]['index']}" for r in repeated]
+    columns += [f"CV across commits {history[g[0]]['index']}–{history[g[-1]]['index']} (same code)" for g in stretches]
+    print("| scenario | metric | CV across 5 trials | robust CV across 5 trials | " + "".join(c + " | " for c in columns).rstrip() + ("" if columns else "|"))
+    print("|---|---|---:|---:|" + "---:|" * len(columns))
     for scenario in scenarios:
         for metric in HEADLINE:
             trial_cvs = [c for sha12 in runs for d in runs[sha12] if (c := cv(samples(d, scenario, metric))) is not None]
             robust_cvs = [c for sha12 in runs for d in runs[sha12] if (c := robust_cv(samples(d, scenario, metric))) is not None]
             run_cvs = [cv([statistics.median(samples(d, scenario, metric)) for d in runs[r]]) for r in repeated]
-            print(f"| {scenario} | {metric} | {fmt(100 * statistics.median(trial_cvs), 2) + '%' if trial_cvs else '–'} | {fmt(100 * statistics.median(robust_cvs), 2) + '%' if robust_cvs else '–'} | "
-                  + " | ".join(fmt(100 * c, 2) + "%" if c is not None else "–" for c in run_cvs) + " |")
+            run_cvs += [cv([statistics.median(samples(d, scenario, metric)) for r in group for d in runs[r]]) for group in stretches]
+            print(f"| {scenario} | {metric} | {fmt(100 * statistics.median(trial_cvs), 2) + '%' if trial_cvs else '–'} | {fmt(100 * statistics.median(robust_cvs), 2) + '%' if robust_cvs else '–'} |"
+                  + "".join(" " + (fmt(100 * c, 2) + "%" if c is not None else "–") + " |" for c in run_cvs))
     colds = [cv([samples(d, "cold_start", "cold_start")[0] for d in runs[r]]) for r in repeated]
-    if repeated:
-        print("| (engine) | cold_start | – | – | " + " | ".join(fmt(100 * c, 2) + "%" for c in colds) + " |")
+    colds += [cv([samples(d, "cold_start", "cold_start")[0] for r in group for d in runs[r]]) for group in stretches]
+    if colds:
+        print("| (engine) | cold_start | – | – |" + "".join(" " + fmt(100 * c, 2) + "% |" for c in colds))
     print()
 
 

@@ -12,7 +12,7 @@ perfci=(dotnet "$root/src/PerfCI.Server/bin/${CONFIGURATION:-Debug}/net10.0/perf
 work=$(mktemp -d)
 chmod 755 "$work" # the embedded PostgreSQL runs as its own user when PerfCI runs as root
 port=${PORT:-5393}
-export Database__LocalDirectory="$work/postgres" Git__CacheDirectory="$work/mirrors" Urls="http://127.0.0.1:$port"
+export Database__LocalDirectory="$work/postgres" Git__CacheDirectory="$work/mirrors" Urls="http://127.0.0.1:$port" Demo__Enabled=false
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
 out="$results/server"
 mkdir -p "$out"
@@ -29,9 +29,14 @@ start_server() {
 }
 stop_server() { kill "$server"; wait "$server" || true; }
 
-# The embedded PostgreSQL belongs to one process at a time: register, stop, upload, start again.
+# The embedded PostgreSQL belongs to one process at a time: an admin and an API token for this script
+# (the database is thrown away at the end), register the repository, stop, upload, start again.
+"${perfci[@]}" migrate >> "$work/server.log" 2>&1
+"${perfci[@]}" create-admin --email gpu-results@example.invalid --password "$(head -c 24 /dev/urandom | base64)" >> "$work/server.log" 2>&1
+token=$("${perfci[@]}" api-token create --user gpu-results@example.invalid --name "upload-results.sh" | grep -o 'perfci_api_[A-Za-z0-9_-]*' | head -1)
+[ -n "$token" ] || { echo "upload-results: no API token was created" >&2; exit 1; }
 start_server
-curl -sf -X POST "http://127.0.0.1:$port/api/repositories" -H 'Content-Type: application/json' \
+curl -sS --fail-with-body -X POST "http://127.0.0.1:$port/api/repositories" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
   -d "{\"owner\":\"perfci\",\"name\":\"sample-engine\",\"cloneUrl\":\"$work/engine\"}" >/dev/null
 stop_server
 
