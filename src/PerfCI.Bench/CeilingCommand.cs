@@ -81,7 +81,7 @@ internal static partial class CeilingCommand
     /// <see cref="AllocatedBytes"/> and <see cref="Gen0Collections"/> are the client process's, in the window.
     public sealed record Figures(
         string Phase, int Concurrency, double Seconds, long Requests, long Failed, long TokenEvents, double RequestsPerSecond, double EventsPerSecond,
-        double ClientCpuSeconds, double WarmupSeconds, double JitMsInWindow, LagFigures? Lag, long AllocatedBytes = 0, int Gen0Collections = 0)
+        double ClientCpuSeconds, double WarmupSeconds, double JitMsInWindow, LagFigures? Lag, long AllocatedBytes, int Gen0Collections)
     {
         public double RequestsPerCpuSecond => ClientCpuSeconds > 0 ? Requests / ClientCpuSeconds : 0;
         public double EventsPerCpuSecond => ClientCpuSeconds > 0 ? TokenEvents / ClientCpuSeconds : 0;

@@ -15,7 +15,8 @@ process of its own session, which outlives the command while the machine stays w
 picks it up in the next command (exit code 2 when this machine has no sweep: it is a fresh one).
 PERFCI_GPU_SELF_TEST=0 skips the engine's self-tests (they passed on this software before).
 The plan names main's commits by index (ranges allowed), `pr1`, `pr2`, `pr3` for the pull requests' heads; a commit
-named twice runs twice (run-to-run noise). Each is `perfci-runner exec --suite serving`.
+named twice runs twice (run-to-run noise). Each is `perfci-runner exec` with --suite, or the suite named after
+`@` (`17@serving`).
 """
 
 from __future__ import annotations

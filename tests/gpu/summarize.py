@@ -95,7 +95,7 @@ def main() -> int:
 def refresh(docs: Path, text: str) -> None:
     """Replaces each `<!-- gpu:NAME -->` ... `<!-- /gpu:NAME -->` region with the section of that name."""
     parts = text.split("## The server's verdicts\n")
-    per_suite = [chunk for chunk in parts[0].split("## Per commit: suite ")[1:]]
+    per_suite = parts[0].split("## Per commit: suite ")[1:]
     sections = {"figures": "\n".join("### Suite " + chunk.split("## Noise")[0] for chunk in per_suite),
                 "noise": "\n".join("### Suite " + chunk.split("## Noise: suite ", 1)[1] for chunk in per_suite),
                 "verdicts": parts[1] if len(parts) > 1 else ""}

@@ -448,19 +448,20 @@ internal sealed class Http1ConnectionPool(Uri server) : IDisposable
     }
 
     /// <summary>
-    /// A POST request's head, in bytes, with a small body after it so that both go in one send
-    /// (<paramref name="inlineBody"/> true); a large body is sent after the head, not copied.
+    /// A POST request's head for a JSON body, in bytes, with a small body after it so that both go
+    /// in one send (<paramref name="inlineBody"/> true); a large body is sent after the head, not copied.
     /// </summary>
     public static byte[] PostHead(Uri uri, IEnumerable<KeyValuePair<string, string>> headers, byte[] body, out bool inlineBody)
     {
-        var head = new StringBuilder(256);
-        head.Append(CultureInfo.InvariantCulture, $"POST {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\n");
+        var builder = new StringBuilder(256);
+        builder.Append(CultureInfo.InvariantCulture, $"POST {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\n");
         foreach (var (name, value) in headers)
-            head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
-        head.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\n\r\n");
+            builder.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+        builder.Append(CultureInfo.InvariantCulture, $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
+        var head = builder.ToString();
         inlineBody = body.Length <= 16 * 1024;
-        var bytes = new byte[Encoding.ASCII.GetByteCount(head.ToString()) + (inlineBody ? body.Length : 0)];
-        var written = Encoding.ASCII.GetBytes(head.ToString(), bytes);
+        var bytes = new byte[Encoding.ASCII.GetByteCount(head) + (inlineBody ? body.Length : 0)];
+        var written = Encoding.ASCII.GetBytes(head, bytes);
         if (inlineBody)
             body.CopyTo(bytes, written);
         return bytes;

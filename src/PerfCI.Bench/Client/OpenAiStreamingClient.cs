@@ -30,7 +30,8 @@ public sealed class OpenAiStreamingClient : IDisposable
     private readonly HttpClient? _http;
     private readonly Http1ConnectionPool? _pool;
     private readonly Uri _baseAddress;
-    private readonly List<KeyValuePair<string, string>> _headers = [new("Accept", "text/event-stream"), new("Content-Type", "application/json")];
+    // Every request's headers but its body's (Content-Type, Content-Length), for either transport.
+    private readonly List<KeyValuePair<string, string>> _headers = [new("Accept", "text/event-stream")];
     // Each path's absolute URI, built once: a relative one is combined with the base and parsed again on every request.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _uris = new();
 
@@ -61,11 +62,8 @@ public sealed class OpenAiStreamingClient : IDisposable
             EnableMultipleHttp2Connections = true,
         };
         _http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
-        if (askForEventStamps)
-            _http.DefaultRequestHeaders.Add(Simulator.SimulatorServer.StampHeader, "1");
-        if (!string.IsNullOrEmpty(apiKey))
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        foreach (var (name, value) in _headers)
+            _http.DefaultRequestHeaders.Add(name, value);
     }
 
     public TimeSpan RequestTimeout { get; }
